@@ -1,0 +1,242 @@
+import * as tf from '@tensorflow/tfjs';
+import { UsageError } from '../errors.js';
+import { formatShape } from '../tensor.js';
+import type { BackwardRule, GradientRequest, Gradients, LayerInfo, Model, ModelInfo } from './model.js';
+import { selectOutputs } from './select.js';
+import { guidedRelu, rescaleMaxPool, rescaleNonlinearity } from './tfjs-rules.js';
+
+/** The parts of a TF.js layer that rules and layer capture patch for the length of one call. */
+interface PatchableLayer {
+  name: string;
+  getClassName(): string;
+  call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor | tf.Tensor[];
+  activation?: { apply(x: tf.Tensor): tf.Tensor; getClassName(): string };
+  poolSize?: [number, number];
+  strides?: [number, number];
+  padding?: 'valid' | 'same' | 'causal';
+  dataFormat?: 'channelsFirst' | 'channelsLast';
+  outputShape: tf.Shape | tf.Shape[];
+}
+
+/** Activations that are elementwise, so DeepLIFT's rescale rule applies to them. */
+const ELEMENTWISE_ACTIVATIONS = new Set([
+  'relu', 'relu6', 'elu', 'selu', 'sigmoid', 'hardSigmoid', 'softplus', 'softsign', 'tanh',
+  'swish', 'mish', 'gelu', 'gelu_new',
+]);
+/** Activation layers (tf.layers.reLU() and friends) that are elementwise. */
+const ELEMENTWISE_LAYERS = new Set(['ReLU', 'LeakyReLU', 'ELU', 'ThresholdedReLU']);
+/** Layers that are linear (or the identity) at inference, so every rule leaves them alone. */
+const LINEAR_LAYERS = new Set([
+  'InputLayer', 'Dense', 'Conv1D', 'Conv2D', 'Conv3D', 'DepthwiseConv2D', 'SeparableConv2D', 'Conv2DTranspose',
+  'Flatten', 'Reshape', 'Permute', 'Dropout', 'SpatialDropout1D', 'GaussianNoise', 'GaussianDropout', 'AlphaDropout',
+  'BatchNormalization', 'AveragePooling1D', 'AveragePooling2D', 'GlobalAveragePooling1D', 'GlobalAveragePooling2D',
+  'ZeroPadding2D', 'Cropping2D', 'UpSampling2D', 'Add', 'Concatenate', 'Average', 'Activation', 'Embedding',
+  'RepeatVector', 'Sequential', 'Model', 'Functional',
+]);
+
+export interface TfjsLayersModelOptions {
+  name?: string;
+  classNames?: string[];
+  outputKind?: ModelInfo['outputKind'];
+  preprocessing?: ModelInfo['preprocessing'];
+  description?: string;
+}
+
+/** A TF.js LayersModel (Sequential or functional) behind the Model interface. */
+export class TfjsLayersModel implements Model {
+  readonly info: ModelInfo;
+  private readonly layersByName: Map<string, PatchableLayer>;
+
+  constructor(readonly net: tf.LayersModel, options: TfjsLayersModelOptions = {}) {
+    if (net.inputs.length !== 1 || net.outputs.length !== 1) {
+      throw new UsageError(`model ${net.name} has ${net.inputs.length} inputs and ${net.outputs.length} outputs`,
+        'Glassbox explains models with one input and one output; wrap the model to select them');
+    }
+    const inputShape = net.inputs[0].shape.slice(1);
+    const outputShape = net.outputs[0].shape.slice(1);
+    if (inputShape.some((d) => d === null) || outputShape.length !== 1 || outputShape[0] === null) {
+      throw new UsageError(`model ${net.name} has input ${formatShape(net.inputs[0].shape)} and output ${formatShape(net.outputs[0].shape)}`,
+        'the input needs a fixed shape and the output must be [batch, outputs]');
+    }
+    const layers = net.layers as unknown as PatchableLayer[];
+    this.layersByName = new Map(layers.map((l) => [l.name, l]));
+    this.info = {
+      name: options.name ?? net.name,
+      engine: 'tfjs-layers',
+      inputShape: inputShape as number[],
+      numOutputs: outputShape[0] as number,
+      outputKind: options.outputKind ?? 'logits',
+      classNames: options.classNames,
+      layers: layers.map(describeLayer),
+      preprocessing: options.preprocessing,
+      description: options.description,
+    };
+  }
+
+  forward(inputs: tf.Tensor): tf.Tensor2D {
+    return tf.tidy(() => this.net.apply(inputs, { training: false }) as tf.Tensor2D);
+  }
+
+  supportsRule(kind: BackwardRule['kind']): boolean {
+    if (kind === 'standard') return true;
+    return this.unsupportedLayers(kind).length === 0;
+  }
+
+  gradients(inputs: tf.Tensor, request: GradientRequest): Gradients {
+    const rule = request.rule ?? { kind: 'standard' };
+    const unsupported = rule.kind === 'standard' ? [] : this.unsupportedLayers(rule.kind);
+    if (unsupported.length > 0) {
+      throw new UsageError(`${rule.kind} cannot pass through layer(s) ${unsupported.join(', ')} of model ${this.info.name}`,
+        'use a gradient method without a modified rule (saliency, integrated-gradients) or a perturbation method');
+    }
+    const captureLayer = request.layer === undefined ? undefined : this.layer(request.layer);
+    const batch = inputs.shape[0];
+    const deeplift = rule.kind === 'deeplift-rescale' ? rule : undefined;
+    if (deeplift && !sameShape(deeplift.baselines.shape, inputs.shape)) {
+      throw new UsageError(`DeepLIFT baselines ${formatShape(deeplift.baselines.shape)} do not match inputs ${formatShape(inputs.shape)}`,
+        'give one baseline per input row, or a single baseline to broadcast');
+    }
+    const restore = this.patch(rule);
+    let captured: tf.Tensor | undefined;
+    try {
+      return tf.tidy(() => {
+        // DeepLIFT runs inputs and references as one batch: its rules compare the two halves.
+        const fullInputs = deeplift ? tf.concat([inputs, deeplift.baselines], 0) : inputs;
+        const fullBatch = fullInputs.shape[0];
+        let selected: tf.Tensor1D | undefined;
+        const explained = (x: tf.Tensor, delta?: tf.Tensor): tf.Scalar => {
+          const out = this.net.apply(x, { training: false }) as tf.Tensor;
+          const rows = deeplift ? tf.slice(out, 0, batch) : out;
+          selected = selectOutputs(rows, request.target);
+          return tf.sum(selected) as tf.Scalar;
+        };
+        let layerDelta: tf.Tensor | undefined;
+        let restoreCapture = () => {};
+        if (captureLayer) {
+          const shape = [fullBatch, ...(captureLayer.outputShape as number[]).slice(1)];
+          layerDelta = tf.zeros(shape);
+          restoreCapture = patchCall(captureLayer, (orig) => (layerInputs, kwargs) => {
+            const out = orig(layerInputs, kwargs);
+            if (Array.isArray(out)) throw new UsageError(`layer ${captureLayer.name} has several outputs`, 'choose a layer with one output');
+            captured = tf.keep(out);
+            // Adding a zero tensor leaves the forward pass unchanged and makes d out / d delta = d out / d layer.
+            return tf.add(out, layerDelta!);
+          });
+        }
+        try {
+          const wrt = layerDelta ? [fullInputs, layerDelta] : [fullInputs];
+          const { grads } = tf.valueAndGrads((...args: tf.Tensor[]) => explained(args[0], args[1]))(wrt);
+          const inputGradients = deeplift ? tf.slice(grads[0], 0, batch) : grads[0];
+          const result: Gradients = { selected: tf.keep(selected!), inputGradients };
+          if (captureLayer) {
+            result.layerActivations = deeplift ? tf.slice(captured!, 0, batch) : captured!.clone();
+            result.layerGradients = deeplift ? tf.slice(grads[1], 0, batch) : grads[1];
+          }
+          return result as unknown as tf.TensorContainer;
+        } finally {
+          restoreCapture();
+        }
+      }) as unknown as Gradients;
+    } finally {
+      captured?.dispose();
+      restore();
+    }
+  }
+
+  dispose(): void {
+    this.net.dispose();
+  }
+
+  private layer(name: string): PatchableLayer {
+    const layer = this.layersByName.get(name);
+    if (!layer) {
+      throw new UsageError(`model ${this.info.name} has no layer named "${name}"`,
+        `choose one of: ${[...this.layersByName.keys()].join(', ')}`);
+    }
+    return layer;
+  }
+
+  private unsupportedLayers(kind: BackwardRule['kind']): string[] {
+    if (kind !== 'deeplift-rescale') return [];
+    const bad: string[] = [];
+    for (const layer of this.layersByName.values()) {
+      const cls = layer.getClassName();
+      const act = layer.activation?.getClassName();
+      const actOk = act === undefined || act === 'linear' || ELEMENTWISE_ACTIVATIONS.has(act);
+      const layerOk = LINEAR_LAYERS.has(cls) || ELEMENTWISE_LAYERS.has(cls) || isMaxPool2d(layer);
+      if (!actOk || !layerOk) bad.push(`${layer.name} (${act && !actOk ? `activation ${act}` : cls})`);
+    }
+    return bad;
+  }
+
+  /** Swaps in a rule's nonlinearities on every layer; returns what undoes it. */
+  private patch(rule: BackwardRule): () => void {
+    if (rule.kind === 'standard') return () => {};
+    const undo: (() => void)[] = [];
+    const eps = rule.kind === 'deeplift-rescale' ? rule.eps ?? 1e-10 : 0;
+    for (const layer of this.layersByName.values()) {
+      const cls = layer.getClassName();
+      const activation = layer.activation;
+      if (activation && activation.getClassName() !== 'linear') {
+        const name = activation.getClassName();
+        let replacement: ((x: tf.Tensor) => tf.Tensor) | undefined;
+        if (rule.kind === 'guided-backprop' && name === 'relu') replacement = guidedRelu;
+        if (rule.kind === 'deeplift-rescale') replacement = rescaleNonlinearity((x) => activation.apply(x), eps);
+        if (replacement) {
+          const apply = replacement;
+          layer.activation = { apply, getClassName: () => name };
+          undo.push(() => { layer.activation = activation; });
+        }
+      }
+      if (rule.kind === 'guided-backprop' && cls === 'ReLU') {
+        undo.push(patchCall(layer, () => (inputs) => guidedRelu(single(inputs))));
+      } else if (rule.kind === 'deeplift-rescale' && ELEMENTWISE_LAYERS.has(cls)) {
+        undo.push(patchCall(layer, (orig) => (inputs, kwargs) =>
+          rescaleNonlinearity((x) => single(orig(x, kwargs)), eps)(single(inputs))));
+      } else if (rule.kind === 'deeplift-rescale' && isMaxPool2d(layer)) {
+        const geometry = { poolSize: layer.poolSize!, strides: layer.strides!, padding: layer.padding as 'valid' | 'same' };
+        const channelsFirst = layer.dataFormat === 'channelsFirst';
+        const pool = rescaleMaxPool(geometry, eps);
+        undo.push(patchCall(layer, () => (inputs) => {
+          const x = single(inputs);
+          return channelsFirst ? tf.transpose(pool(tf.transpose(x, [0, 2, 3, 1])), [0, 3, 1, 2]) : pool(x);
+        }));
+      }
+    }
+    return () => undo.reverse().forEach((u) => u());
+  }
+}
+
+type CallFn = PatchableLayer['call'];
+
+function patchCall(layer: PatchableLayer, wrap: (orig: CallFn) => CallFn): () => void {
+  const own = Object.prototype.hasOwnProperty.call(layer, 'call');
+  const previous = layer.call;
+  layer.call = wrap(previous.bind(layer));
+  return () => {
+    if (own) layer.call = previous;
+    else delete (layer as Partial<PatchableLayer>).call;
+  };
+}
+
+function single(x: tf.Tensor | tf.Tensor[]): tf.Tensor {
+  return Array.isArray(x) ? x[0] : x;
+}
+
+function isMaxPool2d(layer: PatchableLayer): boolean {
+  return layer.getClassName() === 'MaxPooling2D';
+}
+
+function describeLayer(layer: PatchableLayer): LayerInfo {
+  const shape = Array.isArray(layer.outputShape[0]) ? (layer.outputShape[0] as (number | null)[]) : (layer.outputShape as (number | null)[]);
+  const act = layer.activation?.getClassName();
+  return {
+    name: layer.name,
+    className: act && act !== 'linear' ? `${layer.getClassName()}(${act})` : layer.getClassName(),
+    outputShape: shape.slice(1),
+  };
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
