@@ -107,7 +107,8 @@ export class TfjsLayersModel implements Model {
         const explained = (x: tf.Tensor, delta?: tf.Tensor): tf.Scalar => {
           const out = this.net.apply(x, { training: false }) as tf.Tensor;
           const rows = deeplift ? tf.slice(out, 0, batch) : out;
-          selected = selectOutputs(rows, request.target);
+          // Kept: tensors made inside the gradient function are otherwise freed when it returns.
+          selected = tf.keep(selectOutputs(rows, request.target));
           return tf.sum(selected) as tf.Scalar;
         };
         let layerDelta: tf.Tensor | undefined;
@@ -127,7 +128,7 @@ export class TfjsLayersModel implements Model {
           const wrt = layerDelta ? [fullInputs, layerDelta] : [fullInputs];
           const { grads } = tf.valueAndGrads((...args: tf.Tensor[]) => explained(args[0], args[1]))(wrt);
           const inputGradients = deeplift ? tf.slice(grads[0], 0, batch) : grads[0];
-          const result: Gradients = { selected: tf.keep(selected!), inputGradients };
+          const result: Gradients = { selected: selected!, inputGradients };
           if (captureLayer) {
             result.layerActivations = deeplift ? tf.slice(captured!, 0, batch) : captured!.clone();
             result.layerGradients = deeplift ? tf.slice(grads[1], 0, batch) : grads[1];
