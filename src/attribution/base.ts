@@ -104,7 +104,9 @@ export function prepareInputs(model: Model, inputs: InputLike): tf.Tensor {
         'clean the input: attributions of non-finite inputs are meaningless');
     }
   }
-  return tf.tidy(() => x.reshape(withBatch));
+  const batched = x.reshape(withBatch);
+  x.dispose();
+  return batched;
 }
 
 /** Turns the user's target into one output index per row (default: the model's top output). */

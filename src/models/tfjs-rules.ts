@@ -10,7 +10,7 @@ type GradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor | tf.Tensor[];
 type OpBody = (inputs: tf.Tensor[], save: tf.GradSaveFunc) => { value: tf.Tensor; gradFunc: GradFunc };
 
 /** tf.customGrad with the argument list typed: the body gets its tensor inputs and the save function. */
-function customOp(body: OpBody): (...inputs: tf.Tensor[]) => tf.Tensor {
+export function customOp(body: OpBody): (...inputs: tf.Tensor[]) => tf.Tensor {
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const save = args[args.length - 1] as tf.GradSaveFunc;
     const { value, gradFunc } = body(args.slice(0, -1) as tf.Tensor[], save);
@@ -90,12 +90,14 @@ export function rescaleMaxPool(geometry: PoolGeometry, eps: number): Unary {
           const [zAll, yAll] = saved;
           const [z1, z0] = tf.split(zAll, 2, 0);
           const [y1, y0] = tf.split(yAll, 2, 0);
-          const [dy1, dy0] = tf.split(dy, 2, 0);
+          const [dy1] = tf.split(dy, 2, 0);
           const crossMax = tf.maximum(y1, y0);
           // Both halves' contributions, each routed through its own argmax, then summed as in Captum.
+          // Both use the inputs' upstream gradient: Captum explains both halves, so its halves carry
+          // the same gradient, whereas here only the inputs are explained and the references' half is 0.
           const routed = tf.add(
             routeBack(tf.mul(dy1, tf.sub(crossMax, y0)), z1, y1),
-            routeBack(tf.mul(dy0, tf.sub(y1, crossMax)), z0, y0),
+            routeBack(tf.mul(dy1, tf.sub(y1, crossMax)), z0, y0),
           );
           const deltaIn = tf.sub(z1, z0);
           const small = tf.less(tf.abs(deltaIn), eps);

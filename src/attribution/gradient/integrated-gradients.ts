@@ -54,8 +54,9 @@ export class IntegratedGradients extends Attribution<IntegratedGradientsOptions>
             const grads = gradientsInChunks(this.model, pathInputs, sliceTarget(stepTarget, start, end), end - start,
               (g) => g.inputGradients);
             // Weighted sum of each row's gradients as one matrix product: [B, chunk] x [chunk, rowSize].
-            const assign = tf.mul(tf.oneHot(rowIdx, batch).transpose(), tf.tensor1d(weight));
-            return tf.add(sum, tf.matMul(assign, grads.reshape([end - start, rowSize])));
+            const assign = new Float32Array(batch * (end - start));
+            rows.forEach((row, i) => { assign[row * (end - start) + i] = weight[i]; });
+            return tf.add(sum, tf.matMul(tf.tensor2d(assign, [batch, end - start]), grads.reshape([end - start, rowSize])));
           });
           sum.dispose();
           sum = tf.keep(next);
