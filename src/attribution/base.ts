@@ -155,10 +155,15 @@ export function resolveBaseline(model: Model, inputs: tf.Tensor, baseline: Basel
   const b = toTensor(baseline);
   const rowShape = model.info.inputShape;
   const fits = (s: readonly number[]) => s.length === rowShape.length && s.every((d, i) => d === rowShape[i]);
-  if (fits(b.shape)) return tf.tidy(() => tf.broadcastTo(b.reshape([1, ...rowShape]), inputs.shape));
+  const broadcast = () => {
+    const out = tf.tidy(() => tf.broadcastTo(b.reshape([1, ...rowShape]), inputs.shape));
+    b.dispose();
+    return out;
+  };
+  if (fits(b.shape)) return broadcast();
   if (b.shape.length === rowShape.length + 1 && fits(b.shape.slice(1))) {
     if (b.shape[0] === inputs.shape[0]) return b;
-    if (b.shape[0] === 1) return tf.tidy(() => tf.broadcastTo(b, inputs.shape));
+    if (b.shape[0] === 1) return broadcast();
   }
   b.dispose();
   throw new UsageError(`baseline shape ${formatShape(b.shape)} does not fit inputs ${formatShape(inputs.shape)}`,
@@ -220,4 +225,11 @@ export function selectedOutputs(model: Model, inputs: tf.Tensor, target: OutputS
   const all = tf.concat(parts, 0) as tf.Tensor1D;
   tf.dispose(parts);
   return all;
+}
+
+/** How a baseline is named in a result's params: the number, or the shape of the tensor given. */
+export function describeBaseline(baseline: Baseline | undefined): string | number {
+  if (baseline === undefined) return 0;
+  if (typeof baseline === 'number') return baseline;
+  return `tensor [${baseline.shape.join(', ')}]`;
 }

@@ -3,6 +3,7 @@ import { UsageError } from '../errors.js';
 import { formatShape } from '../tensor.js';
 import type { BackwardRule, GradientRequest, Gradients, LayerInfo, Model, ModelInfo } from './model.js';
 import { selectOutputs } from './select.js';
+import { patchFastConvBackward } from './tfjs-fast-conv.js';
 import { guidedRelu, rescaleMaxPool, rescaleNonlinearity } from './tfjs-rules.js';
 
 /** The parts of a TF.js layer that rules and layer capture patch for the length of one call. */
@@ -15,6 +16,9 @@ interface PatchableLayer {
   strides?: [number, number];
   padding?: 'valid' | 'same' | 'causal';
   dataFormat?: 'channelsFirst' | 'channelsLast';
+  dilationRate?: number | [number, number];
+  kernel?: { read(): tf.Tensor };
+  bias?: { read(): tf.Tensor } | null;
   outputShape: tf.Shape | tf.Shape[];
 }
 
@@ -96,6 +100,7 @@ export class TfjsLayersModel implements Model {
       throw new UsageError(`DeepLIFT baselines ${formatShape(deeplift.baselines.shape)} do not match inputs ${formatShape(inputs.shape)}`,
         'give one baseline per input row, or a single baseline to broadcast');
     }
+    const restoreConv = patchFastConvBackward([...this.layersByName.values()] as never[]);
     const restore = this.patch(rule);
     let captured: tf.Tensor | undefined;
     try {
@@ -128,7 +133,10 @@ export class TfjsLayersModel implements Model {
           const wrt = layerDelta ? [fullInputs, layerDelta] : [fullInputs];
           const { grads } = tf.valueAndGrads((...args: tf.Tensor[]) => explained(args[0], args[1]))(wrt);
           const inputGradients = deeplift ? tf.slice(grads[0], 0, batch) : grads[0];
-          const result: Gradients = { selected: selected!, inputGradients };
+          // A clone, not the kept tensor itself: kept tensors outlive every tidy, so callers that
+          // rely on a tidy scope (gradientsInChunks) would leak one per call.
+          const result: Gradients = { selected: selected!.clone(), inputGradients };
+          selected!.dispose();
           if (captureLayer) {
             result.layerActivations = deeplift ? tf.slice(captured!, 0, batch) : captured!.clone();
             result.layerGradients = deeplift ? tf.slice(grads[1], 0, batch) : grads[1];
@@ -141,6 +149,7 @@ export class TfjsLayersModel implements Model {
     } finally {
       captured?.dispose();
       restore();
+      restoreConv();
     }
   }
 
@@ -172,11 +181,15 @@ export class TfjsLayersModel implements Model {
 
   /** Swaps in a rule's nonlinearities on every layer; returns what undoes it. */
   private patch(rule: BackwardRule): () => void {
-    if (rule.kind === 'standard') return () => {};
     const undo: (() => void)[] = [];
     const eps = rule.kind === 'deeplift-rescale' ? rule.eps ?? 1e-10 : 0;
     for (const layer of this.layersByName.values()) {
       const cls = layer.getClassName();
+      // Layers patchFastConvBackward has already taken over (an own `call`) are unfused already.
+      if (UNFUSED_LAYERS.has(cls) && !Object.prototype.hasOwnProperty.call(layer, 'call')) {
+        undo.push(patchCall(layer, () => (inputs) => unfusedCall(layer, single(inputs))));
+      }
+      if (rule.kind === 'standard') continue;
       const activation = layer.activation;
       if (activation && activation.getClassName() !== 'linear') {
         const name = activation.getClassName();
@@ -185,7 +198,9 @@ export class TfjsLayersModel implements Model {
         if (rule.kind === 'deeplift-rescale') replacement = rescaleNonlinearity((x) => activation.apply(x), eps);
         if (replacement) {
           const apply = replacement;
-          layer.activation = { apply, getClassName: () => name };
+          // A name of its own: conv and dense layers fuse known activations (relu...) into one kernel,
+          // which would bypass the replacement.
+          layer.activation = { apply, getClassName: () => `${name}:${rule.kind}` };
           undo.push(() => { layer.activation = activation; });
         }
       }
@@ -209,6 +224,35 @@ export class TfjsLayersModel implements Model {
 }
 
 type CallFn = PatchableLayer['call'];
+
+/** Layers that gradients() runs as plain ops instead of TF.js's fused kernels (see unfusedCall). */
+const UNFUSED_LAYERS = new Set(['Dense', 'Conv2D']);
+
+/**
+ * Dense and Conv2D as separate matmul/conv, bias and activation ops. Inside a gradient TF.js's layers
+ * call fused kernels, which apply relu, elu and linear themselves and so bypass a rule's patched
+ * activation, and whose conv gradient always computes the filter gradient, a kernel wasm lacks.
+ */
+function unfusedCall(layer: PatchableLayer, x: tf.Tensor): tf.Tensor {
+  const kernel = layer.kernel!.read();
+  const bias = layer.bias ? layer.bias.read() : undefined;
+  let y: tf.Tensor;
+  if (layer.getClassName() === 'Dense') {
+    const units = kernel.shape[1] as number;
+    const flat = x.rank === 2 ? x : tf.reshape(x, [-1, x.shape[x.rank - 1]]);
+    y = tf.matMul(flat as tf.Tensor2D, kernel as tf.Tensor2D);
+    if (x.rank !== 2) y = tf.reshape(y, [...x.shape.slice(0, -1), units]);
+    if (bias) y = tf.add(y, bias);
+  } else {
+    const channelsFirst = layer.dataFormat === 'channelsFirst';
+    const nhwc = (channelsFirst ? tf.transpose(x, [0, 2, 3, 1]) : x) as tf.Tensor4D;
+    const dilations = layer.dilationRate ?? 1;
+    y = tf.conv2d(nhwc, kernel as tf.Tensor4D, layer.strides!, layer.padding as 'valid' | 'same', 'NHWC', dilations);
+    if (bias) y = tf.add(y, bias);
+    if (channelsFirst) y = tf.transpose(y, [0, 3, 1, 2]);
+  }
+  return layer.activation ? layer.activation.apply(y) : y;
+}
 
 function patchCall(layer: PatchableLayer, wrap: (orig: CallFn) => CallFn): () => void {
   const own = Object.prototype.hasOwnProperty.call(layer, 'call');

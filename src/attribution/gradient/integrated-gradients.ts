@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { OutputSelector } from '../../models/model.js';
 import { sizeOf } from '../../tensor.js';
 import {
-  Attribution, batchSizeOf, gradientsInChunks, repeatTarget, resolveBaseline, selectedOutputs, sliceTarget,
+  Attribution, batchSizeOf, describeBaseline, gradientsInChunks, repeatTarget, resolveBaseline, selectedOutputs, sliceTarget,
   type AttributeOptions, type Baseline, type Computed,
 } from '../base.js';
 import { integrationGrid, type IntegrationMethod } from '../integration.js';
@@ -40,30 +40,28 @@ export class IntegratedGradients extends Attribution<IntegratedGradientsOptions>
       // Path points laid out [row][step], generated chunk by chunk so memory stays bounded.
       const points = batch * steps;
       const stepTarget = repeatTarget(target, steps);
-      const averaged = tf.tidy(() => {
-        let sum = tf.zeros([batch, rowSize]);
-        for (let start = 0; start < points; start += batchSize) {
-          const end = Math.min(points, start + batchSize);
-          const rows = Int32Array.from({ length: end - start }, (_, i) => Math.floor((start + i) / steps));
+      let sum = tf.zeros([batch, rowSize]);
+      for (let start = 0; start < points; start += batchSize) {
+        const end = Math.min(points, start + batchSize);
+        const rows = Int32Array.from({ length: end - start }, (_, i) => Math.floor((start + i) / steps));
+        const next = tf.tidy(() => {
+          const rowIdx = tf.tensor1d(rows, 'int32');
           const alpha = Float32Array.from({ length: end - start }, (_, i) => alphas[(start + i) % steps]);
-          const weight = Float32Array.from({ length: end - start }, (_, i) => weights[(start + i) % steps]);
-          const next = tf.tidy(() => {
-            const rowIdx = tf.tensor1d(rows, 'int32');
-            const scale = tf.tensor1d(alpha).reshape([end - start, ...inputs.shape.slice(1).map(() => 1)]);
-            const pathInputs = tf.add(tf.gather(baselines, rowIdx), tf.mul(tf.gather(diff, rowIdx), scale));
-            const grads = gradientsInChunks(this.model, pathInputs, sliceTarget(stepTarget, start, end), end - start,
-              (g) => g.inputGradients);
-            // Weighted sum of each row's gradients as one matrix product: [B, chunk] x [chunk, rowSize].
-            const assign = new Float32Array(batch * (end - start));
-            rows.forEach((row, i) => { assign[row * (end - start) + i] = weight[i]; });
-            return tf.add(sum, tf.matMul(tf.tensor2d(assign, [batch, end - start]), grads.reshape([end - start, rowSize])));
-          });
-          sum.dispose();
-          sum = tf.keep(next);
-          options.onProgress?.(end, points);
-        }
-        return sum.reshape(inputs.shape);
-      });
+          const scale = tf.tensor1d(alpha).reshape([end - start, ...inputs.shape.slice(1).map(() => 1)]);
+          const pathInputs = tf.add(tf.gather(baselines, rowIdx), tf.mul(tf.gather(diff, rowIdx), scale));
+          const grads = gradientsInChunks(this.model, pathInputs, sliceTarget(stepTarget, start, end), end - start,
+            (g) => g.inputGradients);
+          // Weighted sum of each row's gradients as one matrix product: [B, chunk] x [chunk, rowSize].
+          const assign = new Float32Array(batch * (end - start));
+          rows.forEach((row, i) => { assign[row * (end - start) + i] = weights[(start + i) % steps]; });
+          return tf.add(sum, tf.matMul(tf.tensor2d(assign, [batch, end - start]), grads.reshape([end - start, rowSize])));
+        });
+        sum.dispose();
+        sum = next;
+        options.onProgress?.(end, points);
+      }
+      const averaged = sum.reshape(inputs.shape);
+      sum.dispose();
       const attributions = multiplyByInputs ? tf.mul(averaged, diff) : averaged.clone();
       const convergenceDelta = tf.tidy(() => {
         const fx = selectedOutputs(this.model, inputs, target, batchSize);
@@ -81,10 +79,4 @@ export class IntegratedGradients extends Attribution<IntegratedGradientsOptions>
       baselines.dispose();
     }
   }
-}
-
-export function describeBaseline(baseline: Baseline | undefined): string | number {
-  if (baseline === undefined) return 0;
-  if (typeof baseline === 'number') return baseline;
-  return `tensor [${baseline.shape.join(', ')}]`;
 }

@@ -1,0 +1,93 @@
+/**
+ * `npm run bench`: timings of the standard workloads on the built-in digit CNN, on each backend.
+ * Prints a Markdown table (medians of repeated runs, with ratios to Captum's figures on this machine)
+ * and the kernels that dominate on wasm; BENCHMARKS.md records the results with the machine and date.
+ * Options: --backends wasm,cpu   --repeats N
+ */
+import * as tf from '@tensorflow/tfjs';
+import { cpus } from 'node:os';
+import { parseArgs } from 'node:util';
+import { useBackend, type BackendName } from '../src/backend.js';
+import { loadModel } from '../src/models/load.js';
+import { readIdx } from '../src/io/idx.js';
+import { IntegratedGradients } from '../src/attribution/gradient/integrated-gradients.js';
+import { Saliency } from '../src/attribution/gradient/saliency.js';
+import { Occlusion } from '../src/attribution/perturbation/occlusion.js';
+import type { Model } from '../src/models/model.js';
+import type { NdArray } from '../src/tensor.js';
+
+const { values } = parseArgs({ options: { backends: { type: 'string', default: 'wasm,cpu' }, repeats: { type: 'string', default: '7' } } });
+const backends = values.backends!.split(',') as BackendName[];
+const repeats = Number(values.repeats);
+
+/** Captum 0.8 (PyTorch 1.13, 2 threads) on this machine, seconds, for the same workloads. */
+const CAPTUM_SECONDS: Record<string, number | undefined> = { 'ig-16': 0.43, 'saliency-64': 0.07, 'occlusion-1': 0.13 };
+
+const images = readIdx('data/mnist/t10k-images-idx3-ubyte.gz');
+const digits = (n: number): NdArray => ({ shape: [n, 28, 28, 1], data: Float32Array.from(images.data.subarray(0, n * 784), (v) => v / 255) });
+
+interface Workload {
+  id: string;
+  label: string;
+  /** Units of work for the per-unit figure (gradient evaluations or forward passes). */
+  units: number;
+  unitName: string;
+  run: (model: Model) => Promise<unknown>;
+  /** Fewer repeats on slow backends. */
+  maxRepeatsCpu?: number;
+}
+
+const workloads: Workload[] = [
+  { id: 'ig-16', label: 'IG, 50 gausslegendre steps, 16 digits', units: 16 * 50, unitName: 'sample-step', maxRepeatsCpu: 1,
+    run: (m) => new IntegratedGradients(m).attribute(digits(16), { steps: 50, internalBatchSize: 200 }) },
+  { id: 'ig-1', label: 'IG, 50 gausslegendre steps, 1 digit', units: 50, unitName: 'step', maxRepeatsCpu: 3,
+    run: (m) => new IntegratedGradients(m).attribute(digits(1), { steps: 50 }) },
+  { id: 'saliency-64', label: 'saliency, batch of 64', units: 64, unitName: 'sample', maxRepeatsCpu: 3,
+    run: (m) => new Saliency(m).attribute(digits(64), { internalBatchSize: 64 }) },
+  { id: 'occlusion-1', label: 'occlusion 4x4 window, stride 4, 1 digit', units: 50, unitName: 'forward pass', maxRepeatsCpu: 3,
+    run: (m) => new Occlusion(m).attribute(digits(1), { window: [4, 4, 1], strides: [4, 4, 1], internalBatchSize: 64 }) },
+];
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+const rows: string[] = [];
+const results: Record<string, unknown>[] = [];
+for (const backend of backends) {
+  await useBackend(backend);
+  const model = await loadModel('digits', { backend });
+  for (const w of workloads) {
+    const n = backend === 'cpu' ? Math.min(repeats, w.maxRepeatsCpu ?? repeats) : repeats;
+    await w.run(model); // warm-up: kernel set-up and first-touch allocation
+    const times: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const t0 = performance.now();
+      await w.run(model);
+      times.push(performance.now() - t0);
+    }
+    const med = median(times);
+    const captum = CAPTUM_SECONDS[w.id];
+    const ratio = captum ? `${(med / 1000 / captum).toFixed(2)}x` : '';
+    rows.push(`| ${backend} | ${w.label} | ${med.toFixed(1)} | ${Math.min(...times).toFixed(1)} | ${(med / w.units).toFixed(3)} ms/${w.unitName} | ${n} | ${captum ? captum * 1000 : ''} | ${ratio} |`);
+    results.push({ backend, workload: w.id, medianMs: med, minMs: Math.min(...times), runs: n, captumMs: captum ? captum * 1000 : null });
+    process.stderr.write(`${backend} ${w.id}: median ${med.toFixed(1)} ms over ${n}\n`);
+  }
+  if (backend === 'wasm') {
+    const profile = await tf.profile(async () => { await workloads[0].run(model); });
+    const byKernel = new Map<string, number>();
+    for (const k of profile.kernels) byKernel.set(k.name, (byKernel.get(k.name) ?? 0) + Number(k.kernelTimeMs));
+    const total = [...byKernel.values()].reduce((a, b) => a + b, 0);
+    process.stdout.write(`\nwasm kernel time for ${workloads[0].label} (tf.profile, ${total.toFixed(0)} ms of kernels):\n`);
+    for (const [name, ms] of [...byKernel.entries()].sort((a, b) => b[1] - a[1]).slice(0, 8)) {
+      process.stdout.write(`  ${name.padEnd(24)} ${ms.toFixed(1).padStart(8)} ms  ${((ms / total) * 100).toFixed(0).padStart(3)}%\n`);
+    }
+  }
+  model.dispose();
+}
+
+process.stdout.write(`\nmachine: ${cpus()[0]?.model ?? 'unknown'} x ${cpus().length}, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}\n\n`);
+process.stdout.write('| backend | workload | median ms | min ms | per unit | runs | Captum ms | ratio to Captum |\n|---|---|---|---|---|---|---|---|\n');
+process.stdout.write(`${rows.join('\n')}\n`);

@@ -1,0 +1,60 @@
+import type { Model } from '../models/model.js';
+import type { Attribution, AttributeOptions } from './base.js';
+import { DeepLift } from './gradient/deeplift.js';
+import { GradCam } from './gradient/grad-cam.js';
+import { GradientShap } from './gradient/gradient-shap.js';
+import { GuidedBackprop } from './gradient/guided-backprop.js';
+import { GuidedGradCam } from './gradient/guided-grad-cam.js';
+import { InputXGradient } from './gradient/input-x-gradient.js';
+import { IntegratedGradients } from './gradient/integrated-gradients.js';
+import { SmoothGrad } from './gradient/noise-tunnel.js';
+import { Saliency } from './gradient/saliency.js';
+import { FeatureAblation } from './perturbation/feature-ablation.js';
+import { Occlusion } from './perturbation/occlusion.js';
+
+export interface MethodEntry {
+  name: string;
+  summary: string;
+  family: 'gradient' | 'perturbation';
+  /** Needs a named layer (--layer). */
+  needsLayer: boolean;
+  /** Needs a modified backward rule, so a layered model. */
+  needsRule: boolean;
+  create(model: Model): Attribution<AttributeOptions & Record<string, unknown>>;
+}
+
+type AnyAttribution = Attribution<AttributeOptions & Record<string, unknown>>;
+const entry = (e: Omit<MethodEntry, 'create'>, create: (m: Model) => unknown): MethodEntry =>
+  ({ ...e, create: create as (m: Model) => AnyAttribution });
+
+/** Every attribution method, by its CLI name. A new method is one file and one line here. */
+export const METHODS: readonly MethodEntry[] = [
+  entry({ name: 'saliency', family: 'gradient', needsLayer: false, needsRule: false,
+    summary: 'gradient of the target output w.r.t. each input value (absolute by default)' }, (m) => new Saliency(m)),
+  entry({ name: 'input-x-gradient', family: 'gradient', needsLayer: false, needsRule: false,
+    summary: 'input times gradient: first-order contribution of each value' }, (m) => new InputXGradient(m)),
+  entry({ name: 'integrated-gradients', family: 'gradient', needsLayer: false, needsRule: false,
+    summary: 'path-integrated gradients from a baseline; sums to f(x) - f(baseline)' }, (m) => new IntegratedGradients(m)),
+  entry({ name: 'smoothgrad', family: 'gradient', needsLayer: false, needsRule: false,
+    summary: 'gradients averaged over noisy copies of the input (NoiseTunnel, smoothgrad)' }, (m) => new SmoothGrad(m)),
+  entry({ name: 'gradient-shap', family: 'gradient', needsLayer: false, needsRule: false,
+    summary: 'expected gradients over random baselines and noise: approximates SHAP values' }, (m) => new GradientShap(m)),
+  entry({ name: 'deeplift', family: 'gradient', needsLayer: false, needsRule: true,
+    summary: 'DeepLIFT rescale rule: contributions relative to a baseline; sums to f(x) - f(baseline)' }, (m) => new DeepLift(m)),
+  entry({ name: 'guided-backprop', family: 'gradient', needsLayer: false, needsRule: true,
+    summary: 'gradients where ReLUs pass only positive signals back: sharp, class-insensitive edges' }, (m) => new GuidedBackprop(m)),
+  entry({ name: 'grad-cam', family: 'gradient', needsLayer: true, needsRule: false,
+    summary: 'class activation map of a layer weighted by its averaged gradients (coarse, class-specific)' }, (m) => new GradCam(m)),
+  entry({ name: 'guided-grad-cam', family: 'gradient', needsLayer: true, needsRule: true,
+    summary: 'guided backprop times the upsampled Grad-CAM map: sharp and class-specific' }, (m) => new GuidedGradCam(m)),
+  entry({ name: 'occlusion', family: 'perturbation', needsLayer: false, needsRule: false,
+    summary: 'output change when a sliding window is replaced by a baseline' }, (m) => new Occlusion(m)),
+  entry({ name: 'feature-ablation', family: 'perturbation', needsLayer: false, needsRule: false,
+    summary: 'output change when each feature (element, block or group) is replaced by a baseline' }, (m) => new FeatureAblation(m)),
+];
+
+export const METHOD_NAMES = METHODS.map((m) => m.name);
+
+export function findMethod(name: string): MethodEntry | undefined {
+  return METHODS.find((m) => m.name === name);
+}

@@ -1,0 +1,107 @@
+import type * as tf from '@tensorflow/tfjs';
+import { findMethod, METHOD_NAMES } from '../attribution/registry.js';
+import type { BackendName } from '../backend.js';
+import { BACKENDS } from '../backend.js';
+import { UsageError } from '../errors.js';
+import { writeFileAtomic } from '../io/atomic-write.js';
+import { loadInput } from '../io/load-input.js';
+import { loadModel } from '../models/load.js';
+import { choiceOption, stringOption, type CommandSpec, type ParsedOptions } from './args.js';
+import { methodFlagSpecs, methodOptions } from './method-options.js';
+import { predict } from './prediction.js';
+import { ProgressBar } from './progress.js';
+
+export const attributeSpec: CommandSpec = {
+  name: 'attribute',
+  summary: 'compute one method\'s attributions and print them as JSON (for scripts)',
+  usage: 'glassbox attribute --model <model.json|digits> --input <file.png|.json|.npy> --method <name> [options] --format json',
+  options: {
+    model: { type: 'string', placeholder: 'model.json|digits', description: 'TF.js model.json, or a built-in model name' },
+    input: { type: 'string', placeholder: 'file', description: 'PNG/JPEG image, JSON tensor ({"shape","data"} or nested arrays) or .npy' },
+    method: { type: 'string', placeholder: 'name', description: `one of: ${METHOD_NAMES.join(', ')}` },
+    target: { type: 'string', placeholder: 'N', description: 'output index to explain (default: the predicted class of each row)' },
+    ...methodFlagSpecs(),
+    backend: { type: 'string', placeholder: 'wasm|cpu', description: 'TF.js backend (default wasm; falls back to cpu when wasm lacks a kernel)' },
+    format: { type: 'string', placeholder: 'json', description: 'output format (json)' },
+    output: { type: 'string', placeholder: 'file', short: 'o', description: 'write the JSON to a file instead of stdout' },
+  },
+  examples: [
+    'glassbox attribute --model digits --input samples/digits/digit-3.png --method integrated-gradients --steps 50 --format json',
+    'glassbox attribute --model digits --input x.npy --method occlusion --window 4,4,1 --stride 4,4,1 --format json',
+    'glassbox attribute --model digits --input samples/digits/digit-7.png --method grad-cam --layer conv2 --upsample bilinear --relu --format json',
+  ],
+};
+
+/** The JSON that `attribute` prints: a contract other tools rely on. */
+export interface AttributeOutput {
+  method: string;
+  /** The explained output: a number for one input row, one per row for a batch. */
+  target: number | number[] | null;
+  shape: number[];
+  attributions: number[];
+  convergenceDelta?: number | number[];
+  prediction: { logits: number[] | number[][]; probabilities: number[] | number[][] };
+}
+
+export interface CommandIo {
+  out: (text: string) => void;
+  warn: (line: string) => void;
+}
+
+export async function runAttribute(flags: ParsedOptions, io: CommandIo): Promise<number> {
+  const modelPath = required(flags, 'model', 'e.g. --model digits');
+  const inputPath = required(flags, 'input', 'e.g. --input samples/digits/digit-3.png');
+  const methodName = required(flags, 'method', `one of: ${METHOD_NAMES.join(', ')}`);
+  const entry = findMethod(methodName);
+  if (!entry) throw new UsageError(`unknown method "${methodName}"`, `choose one of: ${METHOD_NAMES.join(', ')} (glassbox methods)`);
+  const format = stringOption(flags, 'format') ?? 'json';
+  if (format !== 'json') throw new UsageError(`unknown --format "${format}"`, 'use --format json');
+  const backend = choiceOption(flags, 'backend', BACKENDS) as BackendName | undefined;
+
+  const model = await loadModel(modelPath, { backend, log: io.warn });
+  let input: tf.Tensor | undefined;
+  try {
+    input = (await loadInput(inputPath, model.info)).tensor;
+    const bar = new ProgressBar(methodName);
+    const options = await methodOptions(entry, flags, {
+      model,
+      pictureDefaults: false,
+      warn: io.warn,
+      onProgress: (done, total) => bar.update(done, total),
+      loadBaseline: async (path) => {
+        const b = (await loadInput(path, model.info)).tensor;
+        const data = { shape: [...b.shape], data: Float32Array.from(b.dataSync()) };
+        b.dispose();
+        return data;
+      },
+    });
+    const result = await entry.create(model).attribute(input, options);
+    bar.done();
+    const prediction = predict(model, input);
+    const single = result.batchSize === 1;
+    const output: AttributeOutput = {
+      method: result.method,
+      target: result.target === null ? null : single ? result.target[0] : result.target,
+      shape: result.shape,
+      attributions: Array.from(result.attributions),
+      ...(result.convergenceDelta ? { convergenceDelta: single ? result.convergenceDelta[0] : result.convergenceDelta } : {}),
+      prediction: single
+        ? { logits: prediction.logits[0], probabilities: prediction.probabilities[0] }
+        : prediction,
+    };
+    const json = JSON.stringify(output);
+    const outputPath = stringOption(flags, 'output');
+    if (outputPath) writeFileAtomic(outputPath, `${json}\n`);
+    else io.out(json);
+    return 0;
+  } finally {
+    input?.dispose();
+    model.dispose();
+  }
+}
+
+export function required(flags: ParsedOptions, key: string, hint: string): string {
+  const value = stringOption(flags, key);
+  if (value === undefined || value === '') throw new UsageError(`--${key} is required`, hint);
+  return value;
+}

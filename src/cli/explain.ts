@@ -1,0 +1,159 @@
+import * as tf from '@tensorflow/tfjs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { AttributionResult } from '../attribution/result.js';
+import { findMethod, METHOD_NAMES, METHODS, type MethodEntry } from '../attribution/registry.js';
+import { BACKENDS, type BackendName } from '../backend.js';
+import { GlassboxError, UsageError } from '../errors.js';
+import { writeFileAtomic } from '../io/atomic-write.js';
+import { loadInput } from '../io/load-input.js';
+import { loadModel } from '../models/load.js';
+import type { Model } from '../models/model.js';
+import { attributionGrid } from '../viz/grid.js';
+import type { HeatmapSign } from '../viz/heatmap.js';
+import { imageFromInput, imageFromPixels, type Image } from '../viz/image.js';
+import { encodePng } from '../viz/png.js';
+import { renderReport } from '../viz/report/html.js';
+import { choiceOption, stringOption, type CommandSpec, type ParsedOptions } from './args.js';
+import type { CommandIo } from './attribute.js';
+import { methodFlagSpecs, methodOptions } from './method-options.js';
+import { predict } from './prediction.js';
+import { ProgressBar } from './progress.js';
+
+const DEMO_INPUT = fileURLToPath(new URL('../../samples/digits/digit-7.png', import.meta.url));
+const SIGNS: readonly HeatmapSign[] = ['all', 'positive', 'negative', 'absolute_value'];
+
+export const explainSpec: CommandSpec = {
+  name: 'explain',
+  summary: 'explain an image classification with several methods: an HTML report and a grid picture',
+  usage: 'glassbox explain [--demo] --model <model.json|digits> --input <image|.json|.npy> [--methods a,b,...] [--out dir] [options]',
+  options: {
+    demo: { type: 'boolean', description: 'use the built-in digit model and a sample digit (default input samples/digits/digit-7.png)' },
+    model: { type: 'string', placeholder: 'model.json|digits', description: 'TF.js model.json, or a built-in model name' },
+    input: { type: 'string', placeholder: 'file', description: 'PNG/JPEG image, or a JSON/.npy tensor in the model\'s input layout' },
+    methods: { type: 'string', placeholder: 'a,b,...', description: 'methods to run (default: every method the model supports)' },
+    out: { type: 'string', placeholder: 'dir', description: 'output folder for report.html, grid.png and results.json (default glassbox-report)' },
+    target: { type: 'string', placeholder: 'N', description: 'output index to explain (default: the predicted class)' },
+    sign: { type: 'string', placeholder: 'mode', description: `heatmap sign: ${SIGNS.join('|')} (default all: red positive, blue negative)` },
+    ...methodFlagSpecs(),
+    backend: { type: 'string', placeholder: 'wasm|cpu', description: 'TF.js backend (default wasm)' },
+  },
+  examples: [
+    'glassbox explain --demo',
+    'glassbox explain --model digits --input samples/digits/digit-8.png --methods integrated-gradients,grad-cam,occlusion --out out/eight',
+    'glassbox explain --model my-model/model.json --input cat.jpg --target 281 --steps 100',
+  ],
+};
+
+export async function runExplain(flags: ParsedOptions, io: CommandIo): Promise<number> {
+  const demo = flags.demo === true;
+  const modelPath = stringOption(flags, 'model') ?? (demo ? 'digits' : undefined);
+  const inputPath = stringOption(flags, 'input') ?? (demo ? DEMO_INPUT : undefined);
+  if (!modelPath) throw new UsageError('--model is required', 'e.g. --model digits, or run glassbox explain --demo');
+  if (!inputPath) throw new UsageError('--input is required', 'e.g. --input samples/digits/digit-3.png, or run glassbox explain --demo');
+  const outDir = resolve(stringOption(flags, 'out') ?? 'glassbox-report');
+  const backend = choiceOption(flags, 'backend', BACKENDS) as BackendName | undefined;
+  const sign = choiceOption(flags, 'sign', SIGNS) ?? 'all';
+  const requested = parseMethodList(stringOption(flags, 'methods'));
+
+  const model = await loadModel(modelPath, { backend, log: io.warn });
+  let input: tf.Tensor | undefined;
+  try {
+    const loaded = await loadInput(inputPath, model.info);
+    input = loaded.tensor;
+    if (input.shape[0] > 1) {
+      io.warn(`glassbox: ${inputPath} holds ${input.shape[0]} inputs; explaining the first`);
+      const first = input.slice(0, 1);
+      input.dispose();
+      input = first;
+    }
+    const image = displayImage(model, input, loaded.display);
+    const methods = requested ?? METHODS.filter((m) => usable(model, m));
+    const results: AttributionResult[] = [];
+    const skipped: string[] = [];
+    for (const entry of methods) {
+      if (!usable(model, entry)) {
+        const why = `${entry.name} needs ${entry.needsRule ? 'a layered TF.js model' : 'a layer with spatial output'}`;
+        if (requested) throw new UsageError(`${why}, which ${model.info.name} does not have`, 'leave it out of --methods');
+        skipped.push(why);
+        continue;
+      }
+      const bar = new ProgressBar(entry.name);
+      const options = await methodOptions(entry, flags, {
+        model,
+        pictureDefaults: true,
+        warn: io.warn,
+        onProgress: (done, total) => bar.update(done, total),
+        loadBaseline: async (path) => {
+          const b = (await loadInput(path, model.info)).tensor;
+          const data = { shape: [...b.shape], data: Float32Array.from(b.dataSync()) };
+          b.dispose();
+          return data;
+        },
+      });
+      try {
+        results.push(await entry.create(model).attribute(input, options));
+      } finally {
+        bar.done();
+      }
+    }
+    const prediction = predict(model, input);
+    const heatmap = { sign } as const;
+    const grid = attributionGrid(image, results, {
+      heatmap, classNames: model.info.classNames, inputTitle: 'input', columns: Math.min(6, results.length + 1),
+      title: `${model.info.name}: predicted ${className(model, prediction.probabilities[0])}`,
+      inputCaption: loaded.source.split(' ')[0],
+    });
+    const html = renderReport({
+      model: model.info,
+      image,
+      inputLabel: loaded.source,
+      prediction: { outputs: prediction.logits[0], probabilities: prediction.probabilities[0] },
+      items: results.map((result) => ({ result, heatmap })),
+      title: `Glassbox: why ${model.info.name} predicted what it did`,
+    });
+    const reportPath = join(outDir, 'report.html');
+    writeFileAtomic(join(outDir, 'grid.png'), encodePng(grid));
+    writeFileAtomic(join(outDir, 'results.json'), `${JSON.stringify({ model: model.info.name, input: loaded.source, prediction, skipped, results }, null, 1)}\n`);
+    writeFileAtomic(reportPath, html);
+    for (const s of skipped) io.warn(`glassbox: skipped ${s}`);
+    io.out(reportPath);
+    return 0;
+  } finally {
+    input?.dispose();
+    model.dispose();
+  }
+}
+
+function parseMethodList(raw: string | undefined): MethodEntry[] | undefined {
+  if (raw === undefined) return undefined;
+  const names = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  if (names.length === 0) throw new UsageError('--methods is empty', `name one or more of: ${METHOD_NAMES.join(', ')}`);
+  return names.map((name) => {
+    const entry = findMethod(name);
+    if (!entry) throw new UsageError(`unknown method "${name}" in --methods`, `choose from: ${METHOD_NAMES.join(', ')}`);
+    return entry;
+  });
+}
+
+function usable(model: Model, entry: MethodEntry): boolean {
+  if (entry.needsRule && !model.supportsRule('guided-backprop')) return false;
+  if (entry.needsLayer && !model.info.layers.some((l) => l.outputShape.length >= 3)) return false;
+  return true;
+}
+
+/** The input as a picture: the decoded image when there is one, else the tensor drawn back as pixels. */
+function displayImage(model: Model, input: tf.Tensor, decoded: { width: number; height: number; channels: 3; data: Uint8Array } | undefined): Image {
+  if (decoded) return imageFromPixels(decoded);
+  const shape = model.info.inputShape;
+  if (shape.length < 2) {
+    throw new GlassboxError(`explain draws heatmaps over images, and model ${model.info.name} takes inputs of shape [${shape.join(', ')}]`,
+      'use glassbox attribute for non-image inputs', 'usage');
+  }
+  return imageFromInput({ shape, data: Float32Array.from(input.dataSync()) }, model.info.preprocessing);
+}
+
+function className(model: Model, probabilities: number[]): string {
+  const top = probabilities.indexOf(Math.max(...probabilities));
+  return `${model.info.classNames?.[top] ?? top} (p = ${probabilities[top].toFixed(3)})`;
+}

@@ -1,0 +1,22 @@
+import { METHODS } from '../attribution/registry.js';
+import type { CommandSpec, ParsedOptions } from './args.js';
+
+export const methodsSpec: CommandSpec = {
+  name: 'methods',
+  summary: 'list the attribution methods',
+  usage: 'glassbox methods [--json]',
+  options: { json: { type: 'boolean', description: 'print the list as JSON' } },
+};
+
+export async function runMethods(flags: ParsedOptions, out: (text: string) => void): Promise<number> {
+  if (flags.json) {
+    out(JSON.stringify(METHODS.map(({ name, summary, family, needsLayer }) => ({ name, family, needsLayer, summary })), null, 2));
+    return 0;
+  }
+  const width = Math.max(...METHODS.map((m) => m.name.length)) + 2;
+  for (const family of ['gradient', 'perturbation'] as const) {
+    out(`${family} methods:`);
+    for (const m of METHODS.filter((x) => x.family === family)) out(`  ${m.name.padEnd(width)}${m.summary}`);
+  }
+  return 0;
+}
