@@ -14,7 +14,7 @@ export const METHOD_FLAGS: Record<string, OptionSpec & { methods: readonly strin
     methods: ['integrated-gradients', 'deeplift', 'gradient-shap', 'occlusion', 'feature-ablation'] },
   layer: { type: 'string', placeholder: 'name', description: 'layer for grad-cam / guided-grad-cam (default: the last spatial layer)', methods: ['grad-cam', 'guided-grad-cam'] },
   upsample: { type: 'string', placeholder: 'mode', description: 'grad-cam map to input size: nearest|bilinear (default: none for attribute, bilinear for explain)', methods: ['grad-cam'] },
-  relu: { type: 'boolean', description: 'keep only positive Grad-CAM evidence', methods: ['grad-cam', 'guided-grad-cam'] },
+  relu: { type: 'boolean', description: 'keep only positive Grad-CAM evidence (guided-grad-cam always does)', methods: ['grad-cam'] },
   window: { type: 'string', placeholder: 'a,b,c', description: 'occlusion window per input dimension, model layout (default about 1/7 of each spatial side)', methods: ['occlusion'] },
   stride: { type: 'string', placeholder: 'a,b,c', description: 'occlusion strides per input dimension (default half the window)', methods: ['occlusion'] },
   block: { type: 'string', placeholder: 'N', description: 'feature-ablation features as N x N pixel blocks (default: every element)', methods: ['feature-ablation'] },

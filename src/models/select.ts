@@ -13,6 +13,8 @@ export function selectOutputs(output: tf.Tensor, target: OutputSelector): tf.Ten
     }
     return picked as tf.Tensor1D;
   }
+  // tf.oneHot needs a depth of 2 or more; a single output is its own selection.
+  if (output.shape[1] === 1) return tf.reshape(output, [output.shape[0]]) as tf.Tensor1D;
   const mask = tf.oneHot(tf.tensor1d(target.indices, 'int32'), output.shape[1]!);
   return tf.sum(tf.mul(output, mask), 1) as tf.Tensor1D;
 }

@@ -1,0 +1,89 @@
+/**
+ * Glassbox: explain what deep models do. The public API, in the order data flows:
+ * input readers -> models -> attribution methods -> results -> pictures and reports.
+ */
+import type { Model } from './models/model.js';
+import type { InputLike } from './tensor.js';
+import type { AttributionResult } from './attribution/result.js';
+import type { SaliencyOptions } from './attribution/gradient/saliency.js';
+import type { InputXGradientOptions } from './attribution/gradient/input-x-gradient.js';
+import type { IntegratedGradientsOptions } from './attribution/gradient/integrated-gradients.js';
+import type { NoiseTunnelOptions } from './attribution/gradient/noise-tunnel.js';
+import type { GradientShapOptions } from './attribution/gradient/gradient-shap.js';
+import type { DeepLiftOptions } from './attribution/gradient/deeplift.js';
+import type { GuidedBackpropOptions } from './attribution/gradient/guided-backprop.js';
+import type { GradCamOptions } from './attribution/gradient/grad-cam.js';
+import type { GuidedGradCamOptions } from './attribution/gradient/guided-grad-cam.js';
+import type { OcclusionOptions } from './attribution/perturbation/occlusion.js';
+import type { FeatureAblationOptions } from './attribution/perturbation/feature-ablation.js';
+import { findMethod, METHOD_NAMES } from './attribution/registry.js';
+import { UsageError } from './errors.js';
+
+export { useBackend, activeBackend, BACKENDS, type BackendName } from './backend.js';
+export { GlassboxError, UsageError } from './errors.js';
+export type { NdArray, InputLike } from './tensor.js';
+
+// Inputs
+export { loadInput, type LoadedInput, type LoadInputOptions } from './io/load-input.js';
+export { parseNpy, encodeNpy, writeNpy } from './io/npy.js';
+export { parseTensorJson, tensorToJson, writeTensorJson } from './io/tensor-json.js';
+export { writeFileAtomic } from './io/atomic-write.js';
+
+// Models
+export type { Model, ModelInfo, LayerInfo, OutputSelector, BackwardRule, GradientRequest, Gradients } from './models/model.js';
+export type { ImagePreprocessing } from './models/preprocessing.js';
+export { loadModel, BUILTIN_MODELS, type LoadModelOptions } from './models/load.js';
+export { TfjsLayersModel, type TfjsLayersModelOptions } from './models/tfjs-layers.js';
+export { TfjsGraphModel, type TfjsGraphModelOptions } from './models/tfjs-graph.js';
+export { FunctionModel, type FunctionModelOptions } from './models/function.js';
+export { fileHandler } from './models/tfjs-file-io.js';
+
+// Attribution methods (Captum's semantics: new Method(model).attribute(inputs, options))
+export { Attribution, type AttributeOptions, type Target, type Baseline, type ProgressCallback } from './attribution/base.js';
+export { AttributionResult, type AttributionResultData, type JsonValue } from './attribution/result.js';
+export { integrationGrid, gaussLegendre, INTEGRATION_METHODS, type IntegrationMethod } from './attribution/integration.js';
+export { METHODS, METHOD_NAMES, findMethod, type MethodEntry } from './attribution/registry.js';
+export { Saliency, type SaliencyOptions } from './attribution/gradient/saliency.js';
+export { InputXGradient, type InputXGradientOptions } from './attribution/gradient/input-x-gradient.js';
+export { IntegratedGradients, type IntegratedGradientsOptions } from './attribution/gradient/integrated-gradients.js';
+export { NoiseTunnel, SmoothGrad, NOISE_TUNNEL_TYPES, type NoiseTunnelOptions, type NoiseTunnelType } from './attribution/gradient/noise-tunnel.js';
+export { GradientShap, type GradientShapOptions } from './attribution/gradient/gradient-shap.js';
+export { DeepLift, type DeepLiftOptions } from './attribution/gradient/deeplift.js';
+export { GuidedBackprop, type GuidedBackpropOptions } from './attribution/gradient/guided-backprop.js';
+export { GradCam, type GradCamOptions } from './attribution/gradient/grad-cam.js';
+export { GuidedGradCam, type GuidedGradCamOptions } from './attribution/gradient/guided-grad-cam.js';
+export { Occlusion, type OcclusionOptions } from './attribution/perturbation/occlusion.js';
+export {
+  FeatureAblation, blockMask, pixelMask, elementMask, groupMask, type FeatureAblationOptions, type FeatureMask,
+} from './attribution/perturbation/feature-ablation.js';
+
+// Pictures and reports
+export * from './viz/index.js';
+
+/** The options of each method, by its registry name. */
+export interface MethodOptionsMap {
+  saliency: SaliencyOptions;
+  'input-x-gradient': InputXGradientOptions;
+  'integrated-gradients': IntegratedGradientsOptions;
+  smoothgrad: NoiseTunnelOptions<SaliencyOptions>;
+  'gradient-shap': GradientShapOptions;
+  deeplift: DeepLiftOptions;
+  'guided-backprop': GuidedBackpropOptions;
+  'grad-cam': GradCamOptions;
+  'guided-grad-cam': GuidedGradCamOptions;
+  occlusion: OcclusionOptions;
+  'feature-ablation': FeatureAblationOptions;
+}
+
+export type MethodName = keyof MethodOptionsMap;
+
+/**
+ * One call for any method by name, with the options typed per method:
+ * `await attribute(model, 'integrated-gradients', x, { steps: 50 })`.
+ */
+export async function attribute<M extends MethodName>(model: Model, method: M, inputs: InputLike,
+  ...options: {} extends MethodOptionsMap[M] ? [MethodOptionsMap[M]?] : [MethodOptionsMap[M]]): Promise<AttributionResult> {
+  const entry = findMethod(method);
+  if (!entry) throw new UsageError(`unknown method "${String(method)}"`, `choose one of: ${METHOD_NAMES.join(', ')}`);
+  return entry.create(model).attribute(inputs, (options[0] ?? {}) as Record<string, unknown>);
+}
