@@ -3,7 +3,7 @@ import { UsageError } from '../errors.js';
 import { formatShape } from '../tensor.js';
 import type { BackwardRule, GradientRequest, Gradients, LayerInfo, Model, ModelInfo } from './model.js';
 import { selectOutputs } from './select.js';
-import { patchFastConvBackward } from './tfjs-fast-conv.js';
+import { fastConv2d, fastConvApplies } from './tfjs-fast-conv.js';
 import { guidedRelu, rescaleMaxPool, rescaleNonlinearity } from './tfjs-rules.js';
 
 /** The parts of a TF.js layer that rules and layer capture patch for the length of one call. */
@@ -100,7 +100,6 @@ export class TfjsLayersModel implements Model {
       throw new UsageError(`DeepLIFT baselines ${formatShape(deeplift.baselines.shape)} do not match inputs ${formatShape(inputs.shape)}`,
         'give one baseline per input row, or a single baseline to broadcast');
     }
-    const restoreConv = patchFastConvBackward([...this.layersByName.values()] as never[]);
     const restore = this.patch(rule);
     let captured: tf.Tensor | undefined;
     try {
@@ -149,7 +148,6 @@ export class TfjsLayersModel implements Model {
     } finally {
       captured?.dispose();
       restore();
-      restoreConv();
     }
   }
 
@@ -185,8 +183,7 @@ export class TfjsLayersModel implements Model {
     const eps = rule.kind === 'deeplift-rescale' ? rule.eps ?? 1e-10 : 0;
     for (const layer of this.layersByName.values()) {
       const cls = layer.getClassName();
-      // Layers patchFastConvBackward has already taken over (an own `call`) are unfused already.
-      if (UNFUSED_LAYERS.has(cls) && !Object.prototype.hasOwnProperty.call(layer, 'call')) {
+      if (UNFUSED_LAYERS.has(cls)) {
         undo.push(patchCall(layer, () => (inputs) => unfusedCall(layer, single(inputs))));
       }
       if (rule.kind === 'standard') continue;
@@ -231,7 +228,8 @@ const UNFUSED_LAYERS = new Set(['Dense', 'Conv2D']);
 /**
  * Dense and Conv2D as separate matmul/conv, bias and activation ops. Inside a gradient TF.js's layers
  * call fused kernels, which apply relu, elu and linear themselves and so bypass a rule's patched
- * activation, and whose conv gradient always computes the filter gradient, a kernel wasm lacks.
+ * activation, and whose conv gradient always computes the filter gradient, a kernel wasm lacks. Plain
+ * stride-1 convolutions take fastConv2d, whose input gradient is a forward convolution (much faster on wasm).
  */
 function unfusedCall(layer: PatchableLayer, x: tf.Tensor): tf.Tensor {
   const kernel = layer.kernel!.read();
@@ -247,7 +245,10 @@ function unfusedCall(layer: PatchableLayer, x: tf.Tensor): tf.Tensor {
     const channelsFirst = layer.dataFormat === 'channelsFirst';
     const nhwc = (channelsFirst ? tf.transpose(x, [0, 2, 3, 1]) : x) as tf.Tensor4D;
     const dilations = layer.dilationRate ?? 1;
-    y = tf.conv2d(nhwc, kernel as tf.Tensor4D, layer.strides!, layer.padding as 'valid' | 'same', 'NHWC', dilations);
+    const padding = layer.padding as 'valid' | 'same';
+    y = fastConvApplies({ kernelShape: kernel.shape, strides: layer.strides!, dilations, padding })
+      ? fastConv2d(nhwc, kernel as tf.Tensor4D, padding)
+      : tf.conv2d(nhwc, kernel as tf.Tensor4D, layer.strides!, padding, 'NHWC', dilations);
     if (bias) y = tf.add(y, bias);
     if (channelsFirst) y = tf.transpose(y, [0, 3, 1, 2]);
   }
