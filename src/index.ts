@@ -16,6 +16,7 @@ import type { GradCamOptions } from './attribution/gradient/grad-cam.js';
 import type { GuidedGradCamOptions } from './attribution/gradient/guided-grad-cam.js';
 import type { OcclusionOptions } from './attribution/perturbation/occlusion.js';
 import type { FeatureAblationOptions } from './attribution/perturbation/feature-ablation.js';
+import type { ShapleyValuesOptions } from './attribution/perturbation/shapley-values.js';
 import { findMethod, METHOD_NAMES } from './attribution/registry.js';
 import { UsageError } from './errors.js';
 
@@ -56,6 +57,7 @@ export { Occlusion, type OcclusionOptions } from './attribution/perturbation/occ
 export {
   FeatureAblation, blockMask, pixelMask, elementMask, groupMask, type FeatureAblationOptions, type FeatureMask,
 } from './attribution/perturbation/feature-ablation.js';
+export { ShapleyValues, MAX_EXACT_SHAPLEY_FEATURES, type ShapleyValuesOptions } from './attribution/perturbation/shapley-values.js';
 
 // Pictures and reports
 export * from './viz/index.js';
@@ -73,6 +75,7 @@ export interface MethodOptionsMap {
   'guided-grad-cam': GuidedGradCamOptions;
   occlusion: OcclusionOptions;
   'feature-ablation': FeatureAblationOptions;
+  'shapley-values': ShapleyValuesOptions;
 }
 
 export type MethodName = keyof MethodOptionsMap;

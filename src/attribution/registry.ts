@@ -11,6 +11,7 @@ import { SmoothGrad } from './gradient/noise-tunnel.js';
 import { Saliency } from './gradient/saliency.js';
 import { FeatureAblation } from './perturbation/feature-ablation.js';
 import { Occlusion } from './perturbation/occlusion.js';
+import { ShapleyValues } from './perturbation/shapley-values.js';
 
 export interface MethodEntry {
   name: string;
@@ -20,6 +21,8 @@ export interface MethodEntry {
   needsLayer: boolean;
   /** Needs a modified backward rule, so a layered model. */
   needsRule: boolean;
+  /** Left out of `explain`'s default set: its cost grows exponentially with the number of features. */
+  onRequestOnly?: boolean;
   create(model: Model): Attribution<AttributeOptions & Record<string, unknown>>;
 }
 
@@ -51,6 +54,8 @@ export const METHODS: readonly MethodEntry[] = [
     summary: 'output change when a sliding window is replaced by a baseline' }, (m) => new Occlusion(m)),
   entry({ name: 'feature-ablation', family: 'perturbation', needsLayer: false, needsRule: false,
     summary: 'output change when each feature (element, block or group) is replaced by a baseline' }, (m) => new FeatureAblation(m)),
+  entry({ name: 'shapley-values', family: 'perturbation', needsLayer: false, needsRule: false, onRequestOnly: true,
+    summary: 'exact Shapley values over up to 20 features (use blocks or groups); sum to f(x) - f(baseline)' }, (m) => new ShapleyValues(m)),
 ];
 
 export const METHOD_NAMES = METHODS.map((m) => m.name);

@@ -68,7 +68,7 @@ export async function runExplain(flags: ParsedOptions, io: CommandIo): Promise<n
       input = first;
     }
     const image = displayImage(model, input, loaded.display);
-    const methods = requested ?? METHODS.filter((m) => usable(model, m));
+    const methods = requested ?? METHODS.filter((m) => !m.onRequestOnly && usable(model, m));
     const results: AttributionResult[] = [];
     const skipped: string[] = [];
     for (const entry of methods) {

@@ -225,7 +225,8 @@ function stripZeros(s: string): string {
  */
 export function wrapText(text: string, maxWidth: number, scale = 1, maxLines = 2): string[] {
   const fits = (s: string) => measureText(s.trimEnd(), scale).width <= maxWidth;
-  const tokens = text.match(/[^\s\-_,/]*[\s\-_,/]*/g)?.filter((t) => t.length > 0) ?? [];
+  // Break after spaces, commas, slashes, underscores and hyphens, but not inside a negative number.
+  const tokens = text.match(/(?:[^\s_,/-]|-(?=[\d.]))*(?:[\s_,/]+|-)?/g)?.filter((t) => t.length > 0) ?? [];
   const lines: string[] = [];
   let line = '';
   while (tokens.length > 0) {

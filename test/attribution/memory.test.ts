@@ -18,6 +18,7 @@ const OPTIONS: Record<string, Record<string, unknown>> = {
   'guided-grad-cam': { layer: 'conv2' },
   occlusion: { window: [7, 7, 1], strides: [7, 7, 1], internalBatchSize: 7 },
   'feature-ablation': { featureMask: blockMask([28, 28, 1], 7, 'NHWC') },
+  'shapley-values': { featureMask: blockMask([28, 28, 1], 14, 'NHWC') },
 };
 
 describe('tensor memory stays flat', () => {

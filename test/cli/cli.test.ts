@@ -80,6 +80,7 @@ describe('glassbox CLI', () => {
       'integrated-gradients': ['--steps', '8'], smoothgrad: ['--samples', '3', '--stdev', '0.1', '--seed', '4'],
       'gradient-shap': ['--samples', '3', '--seed', '1'], 'grad-cam': ['--layer', 'conv2', '--upsample', 'bilinear', '--relu'],
       'guided-grad-cam': ['--layer', 'conv1'], occlusion: ['--window', '4,4,1', '--stride', '4,4,1'], 'feature-ablation': ['--block', '7'],
+      'shapley-values': ['--block', '14'],
     };
     for (const method of METHOD_NAMES) {
       const r = await run('attribute', '--model', 'digits', '--input', SEVEN, '--method', method, '--target', '3', ...(extra[method] ?? []));

@@ -256,7 +256,7 @@ export function renderReport(input: ReportInput): string {
 </header>
 <section class="flex">
 <figure><img src="${pngDataUri(shown)}" width="${shown.width}" height="${shown.height}" alt="input image">
-<figcaption>${e(input.inputLabel ?? 'input')} (${input.image.width} x ${input.image.height})</figcaption></figure>
+<figcaption>${input.inputLabel ? e(input.inputLabel) : `input (${input.image.width} x ${input.image.height})`}</figcaption></figure>
 <div><h2>Model</h2><table>
 ${modelRows.map(([k, v]) => `<tr><th>${e(k)}</th><td>${e(v)}</td></tr>`).join('\n')}
 </table></div>
