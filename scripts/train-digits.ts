@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmConvFilterGrad } from './wasm-conv-filter-grad.js';
 import { readIdx } from '../src/io/idx.js';
+import { Random } from '../src/util/random.js';
 import { fileHandler } from '../src/models/tfjs-file-io.js';
 
 const EPOCHS = Number(process.argv[2] ?? 12);
@@ -16,7 +17,8 @@ const SEED = 7;
 
 await tf.setBackend('wasm');
 registerWasmConvFilterGrad();
-const rng = mulberry32(SEED);
+const random = new Random(SEED);
+const rng = () => random.uniform();
 
 const trainX = readIdx('data/mnist/train-10k-images-idx3-ubyte.gz');
 const trainY = readIdx('data/mnist/train-10k-labels-idx1-ubyte.gz');
@@ -45,17 +47,6 @@ function putImage(src: Uint8Array, i: number, out: Float32Array, offset: number,
       out[offset + y * 28 + x] = sy >= 0 && sy < 28 && sx >= 0 && sx < 28 ? src[i * 784 + sy * 28 + sx] / 255 : 0;
     }
   }
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const model = buildModel();

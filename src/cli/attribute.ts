@@ -68,12 +68,6 @@ export async function runAttribute(flags: ParsedOptions, io: CommandIo): Promise
       pictureDefaults: false,
       warn: io.warn,
       onProgress: (done, total) => bar.update(done, total),
-      loadBaseline: async (path) => {
-        const b = (await loadInput(path, model.info)).tensor;
-        const data = { shape: [...b.shape], data: Float32Array.from(b.dataSync()) };
-        b.dispose();
-        return data;
-      },
     });
     const result = await entry.create(model).attribute(input, options);
     bar.done();

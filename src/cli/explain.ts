@@ -84,12 +84,6 @@ export async function runExplain(flags: ParsedOptions, io: CommandIo): Promise<n
         pictureDefaults: true,
         warn: io.warn,
         onProgress: (done, total) => bar.update(done, total),
-        loadBaseline: async (path) => {
-          const b = (await loadInput(path, model.info)).tensor;
-          const data = { shape: [...b.shape], data: Float32Array.from(b.dataSync()) };
-          b.dispose();
-          return data;
-        },
       });
       try {
         results.push(await entry.create(model).attribute(input, options));

@@ -1,5 +1,6 @@
 import { UsageError } from '../errors.js';
 import type { Model } from '../models/model.js';
+import { loadInput } from '../io/load-input.js';
 import type { MethodEntry } from '../attribution/registry.js';
 import { INTEGRATION_METHODS } from '../attribution/integration.js';
 import { blockMask } from '../attribution/perturbation/feature-ablation.js';
@@ -31,12 +32,18 @@ export function methodFlagSpecs(): Record<string, OptionSpec> {
 
 export interface MethodOptionContext {
   model: Model;
-  /** Loads a --baseline file in the model's input layout. */
-  loadBaseline: (path: string) => Promise<Baseline>;
   /** Defaults that make pictures readable, for `explain`; `attribute` keeps the library defaults. */
   pictureDefaults: boolean;
   onProgress?: ProgressCallback;
   warn: (line: string) => void;
+}
+
+/** Reads a --baseline file like an input, in the model's layout, as plain data. */
+export async function loadBaseline(model: Model, path: string): Promise<Baseline> {
+  const b = (await loadInput(path, model.info)).tensor;
+  const data = { shape: [...b.shape], data: Float32Array.from(b.dataSync()) };
+  b.dispose();
+  return data;
 }
 
 /** Turns parsed flags into the options of one method, warning about flags that do not apply to it. */
@@ -55,7 +62,7 @@ export async function methodOptions(entry: MethodEntry, flags: ParsedOptions, ct
   if (applies('integration')) setIf(options, 'integration', choiceOption(flags, 'integration', INTEGRATION_METHODS));
   if (applies('baseline')) {
     const baseline = stringOption(flags, 'baseline');
-    if (baseline !== undefined && baseline !== 'zeros') options.baselines = await ctx.loadBaseline(baseline);
+    if (baseline !== undefined && baseline !== 'zeros') options.baselines = await loadBaseline(ctx.model, baseline);
   }
   if (applies('layer')) options.layer = stringOption(flags, 'layer') ?? defaultLayer(ctx.model);
   if (applies('upsample')) {

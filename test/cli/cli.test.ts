@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { main } from '../../src/cli/main.js';
-import { useBackend } from '../../src/backend.js';
+import { activeBackend, useBackend } from '../../src/backend.js';
 import { loadModel } from '../../src/models/load.js';
 import { loadInput } from '../../src/io/load-input.js';
 import { IntegratedGradients } from '../../src/attribution/gradient/integrated-gradients.js';
@@ -91,6 +91,15 @@ describe('glassbox CLI', () => {
       assert.ok(o.attributions.every(Number.isFinite), method);
       assert.ok(o.attributions.some((v) => v !== 0), `${method} gave all zeros`);
     }
+  });
+
+  it('takes a baseline file: IG from the input itself to itself is all zeros', async () => {
+    const r = await run('attribute', '--model', 'digits', '--input', SEVEN, '--method', 'integrated-gradients', '--baseline', SEVEN, '--steps', '4');
+    assert.equal(r.code, 0, r.stderr);
+    const o = JSON.parse(r.stdout) as AttributeOutput;
+    assert.ok(o.attributions.every((v) => v === 0));
+    const other = await run('attribute', '--model', 'digits', '--input', SEVEN, '--method', 'integrated-gradients', '--baseline', 'samples/digits/digit-1.png', '--steps', '4');
+    assert.ok((JSON.parse(other.stdout) as AttributeOutput).attributions.some((v) => v !== 0));
   });
 
   it('warns about flags that do not apply to the method', async () => {
@@ -184,6 +193,18 @@ describe('glassbox CLI', () => {
       assert.equal(j.code, 1);
       assert.deepEqual(readdirSync(dir), ['a-file']);
     });
+  });
+
+  it('--backend cpu gives the same saliency as wasm', async () => {
+    const wasm = JSON.parse((await run('attribute', '--model', 'digits', '--input', SEVEN, '--method', 'saliency')).stdout) as AttributeOutput;
+    const cpu = await run('attribute', '--model', 'digits', '--input', SEVEN, '--method', 'saliency', '--backend', 'cpu');
+    assert.equal(cpu.code, 0, cpu.stderr);
+    assert.equal(activeBackend(), 'cpu');
+    const c = JSON.parse(cpu.stdout) as AttributeOutput;
+    const scale = Math.max(...wasm.attributions);
+    assert.ok(c.attributions.every((v, i) => Math.abs(v - wasm.attributions[i]) <= 1e-4 * scale));
+    assert.equal((await run('attribute', '--model', 'digits', '--input', SEVEN, '--method', 'saliency', '--backend', 'gpu')).code, 2);
+    await useBackend('wasm');
   });
 
   it('the installed binary exits with the right codes and prints no stack trace', () => {

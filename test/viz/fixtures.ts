@@ -1,16 +1,11 @@
 import { AttributionResult } from '../../src/attribution/result.js';
+import { Random } from '../../src/util/random.js';
 import type { Image } from '../../src/viz/image.js';
 
-/** A deterministic PRNG (mulberry32) so fixtures are the same on every run. */
+/** A deterministic uniform source so fixtures are the same on every run. */
 export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = new Random(seed);
+  return () => random.uniform();
 }
 
 function segmentDistance(px: number, py: number, ax: number, ay: number, bx: number, by: number): number {
