@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { UsageError } from './errors.js';
+import { installKernelFixes } from './models/tfjs-kernel-fixes.js';
 
 export type BackendName = 'wasm' | 'cpu';
 export const BACKENDS: readonly BackendName[] = ['wasm', 'cpu'];
@@ -8,6 +9,7 @@ export const BACKENDS: readonly BackendName[] = ['wasm', 'cpu'];
 // tfjs' cpu backend tells Node users to install tfjs-node, which cannot be used here; prod mode
 // silences that and skips debug-only checks.
 tf.enableProdMode();
+installKernelFixes();
 
 /**
  * Selects the TF.js backend. wasm (XNNPACK with SIMD) is 7-20x faster than the pure-JS cpu backend;

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { maxPoolBackward } from './tfjs-kernel-fixes.js';
 
 /**
  * Modified backward rules for the TF.js engine, as custom-gradient ops that replace a layer's
@@ -78,8 +79,9 @@ export interface PoolGeometry {
 export function rescaleMaxPool(geometry: PoolGeometry, eps: number): Unary {
   const { poolSize, strides, padding } = geometry;
   const pool = (t: tf.Tensor) => tf.maxPool(t as tf.Tensor4D, poolSize, strides, padding);
-  const routeBack = (dy: tf.Tensor, input: tf.Tensor, output: tf.Tensor) =>
-    tf.engine().runKernel('MaxPoolGrad', { dy, input, output }, { filterSize: poolSize, strides, pad: padding }) as tf.Tensor;
+  // Not TF.js's MaxPoolGrad kernel: it is wrong on wasm (see tfjs-kernel-fixes.ts).
+  const routeBack = (dy: tf.Tensor, input: tf.Tensor, _output: tf.Tensor) =>
+    maxPoolBackward(dy as tf.Tensor4D, input as tf.Tensor4D, poolSize, strides, padding);
   return (x: tf.Tensor) => {
     const op = customOp(([z], save) => {
       const y = pool(z);
