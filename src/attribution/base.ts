@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { UsageError } from '../errors.js';
-import type { BackwardRule, Model, OutputSelector } from '../models/model.js';
+import type { BackwardRule, Gradients, Model, OutputSelector } from '../models/model.js';
 import { selectOutputs } from '../models/select.js';
 import { formatShape, isNdArray, sizeOf, toTensor, type InputLike } from '../tensor.js';
 import { AttributionResult, type JsonValue } from './result.js';
@@ -47,7 +47,7 @@ export abstract class Attribution<O extends AttributeOptions = AttributeOptions>
     const start = performance.now();
     const x = prepareInputs(this.model, inputs);
     try {
-      const target = resolveTarget(this.model, x, options.target);
+      const target = await resolveTarget(this.model, x, options.target);
       const computed = await this.compute(x, target, options);
       try {
         const attributions = Float32Array.from(await computed.attributions.data());
@@ -110,13 +110,15 @@ export function prepareInputs(model: Model, inputs: InputLike): tf.Tensor {
 }
 
 /** Turns the user's target into one output index per row (default: the model's top output). */
-export function resolveTarget(model: Model, inputs: tf.Tensor, target: Target | undefined): OutputSelector {
+export async function resolveTarget(model: Model, inputs: tf.Tensor, target: Target | undefined): Promise<OutputSelector> {
   const batch = inputs.shape[0];
   const n = model.info.numOutputs;
   if (typeof target === 'function') return { kind: 'function', fn: target };
   let indices: Int32Array;
   if (target === undefined) {
-    indices = tf.tidy(() => model.forward(inputs).argMax(1).dataSync() as Int32Array);
+    const out = await model.forward(inputs);
+    indices = tf.tidy(() => out.argMax(1).dataSync() as Int32Array);
+    out.dispose();
   } else if (typeof target === 'number') {
     indices = new Int32Array(batch).fill(target);
   } else {
@@ -174,27 +176,37 @@ export function resolveBaseline(model: Model, inputs: tf.Tensor, baseline: Basel
  * Runs model.gradients over rows in chunks of at most `batchSize`, keeps what `reduce` makes of each
  * chunk (in a tidy scope) and concatenates the kept tensors along the batch dimension.
  */
-export function gradientsInChunks(
+export async function gradientsInChunks(
   model: Model,
   inputs: tf.Tensor,
   target: OutputSelector,
   batchSize: number,
-  reduce: (grads: ReturnType<Model['gradients']>, start: number, end: number) => tf.Tensor,
+  reduce: (grads: Gradients, start: number, end: number) => tf.Tensor,
   options: { layer?: string; rule?: BackwardRule; onProgress?: ProgressCallback } = {},
-): tf.Tensor {
+): Promise<tf.Tensor> {
   const n = inputs.shape[0];
+  const whole = n <= batchSize;
   const parts: tf.Tensor[] = [];
   try {
     for (let start = 0; start < n; start += batchSize) {
       const end = Math.min(n, start + batchSize);
-      parts.push(tf.tidy(() => {
-        const chunk = n <= batchSize ? inputs : tf.slice(inputs, start, end - start);
-        const rule = options.rule?.kind === 'deeplift-rescale'
-          ? { ...options.rule, baselines: n <= batchSize ? options.rule.baselines : tf.slice(options.rule.baselines, start, end - start) }
-          : options.rule;
-        const grads = model.gradients(chunk, { target: sliceTarget(target, start, end), layer: options.layer, rule });
-        return reduce(grads, start, end);
-      }));
+      const chunk = whole ? inputs : tf.slice(inputs, start, end - start);
+      const rule = options.rule?.kind === 'deeplift-rescale' && !whole
+        ? { ...options.rule, baselines: tf.slice(options.rule.baselines, start, end - start) }
+        : options.rule;
+      try {
+        const grads = await model.gradients(chunk, { target: sliceTarget(target, start, end), layer: options.layer, rule });
+        let kept: tf.Tensor | undefined;
+        try {
+          kept = tf.tidy(() => reduce(grads, start, end));
+          parts.push(kept);
+        } finally {
+          disposeGradients(grads, kept);
+        }
+      } finally {
+        if (!whole) chunk.dispose();
+        if (rule !== options.rule && rule?.kind === 'deeplift-rescale') rule.baselines.dispose();
+      }
       options.onProgress?.(end, n);
     }
     return parts.length === 1 ? parts[0] : tf.concat(parts, 0);
@@ -203,23 +215,31 @@ export function gradientsInChunks(
   }
 }
 
+/** Disposes what model.gradients returned, except `keep` (a reducer may hand one of them on). */
+export function disposeGradients(g: Gradients, keep?: tf.Tensor): void {
+  for (const t of [g.selected, g.inputGradients, g.layerActivations, g.layerGradients]) {
+    if (t && t !== keep) t.dispose();
+  }
+}
+
 /** Input gradients of the selected outputs, in chunks: the workhorse of the plain gradient methods. */
 export function inputGradients(model: Model, inputs: tf.Tensor, target: OutputSelector, options: AttributeOptions,
-  extra: { rule?: BackwardRule } = {}): tf.Tensor {
+  extra: { rule?: BackwardRule } = {}): Promise<tf.Tensor> {
   return gradientsInChunks(model, inputs, target, batchSizeOf(options), (g) => g.inputGradients,
     { rule: extra.rule, onProgress: options.onProgress });
 }
 
 /** The explained output of each row under the model, [B]. */
-export function selectedOutputs(model: Model, inputs: tf.Tensor, target: OutputSelector, batchSize: number): tf.Tensor1D {
+export async function selectedOutputs(model: Model, inputs: tf.Tensor, target: OutputSelector, batchSize: number): Promise<tf.Tensor1D> {
   const n = inputs.shape[0];
   const parts: tf.Tensor[] = [];
   for (let start = 0; start < n; start += batchSize) {
     const end = Math.min(n, start + batchSize);
-    parts.push(tf.tidy(() => {
-      const out = model.forward(n <= batchSize ? inputs : tf.slice(inputs, start, end - start));
-      return selectOutputs(out, sliceTarget(target, start, end));
-    }));
+    const chunk = n <= batchSize ? inputs : tf.slice(inputs, start, end - start);
+    const out = await model.forward(chunk);
+    if (chunk !== inputs) chunk.dispose();
+    parts.push(tf.tidy(() => selectOutputs(out, sliceTarget(target, start, end))));
+    out.dispose();
   }
   if (parts.length === 1) return parts[0] as tf.Tensor1D;
   const all = tf.concat(parts, 0) as tf.Tensor1D;

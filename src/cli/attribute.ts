@@ -71,7 +71,7 @@ export async function runAttribute(flags: ParsedOptions, io: CommandIo): Promise
     });
     const result = await entry.create(model).attribute(input, options);
     bar.done();
-    const prediction = predict(model, input);
+    const prediction = await predict(model, input);
     const single = result.batchSize === 1;
     const output: AttributeOutput = {
       method: result.method,

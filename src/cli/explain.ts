@@ -91,7 +91,7 @@ export async function runExplain(flags: ParsedOptions, io: CommandIo): Promise<n
         bar.done();
       }
     }
-    const prediction = predict(model, input);
+    const prediction = await predict(model, input);
     const heatmap = { sign } as const;
     const grid = attributionGrid(image, results, {
       heatmap, classNames: model.info.classNames, inputTitle: 'input', columns: Math.min(6, results.length + 1),

@@ -8,10 +8,14 @@ export interface Prediction {
   probabilities: number[][];
 }
 
-export function predict(model: Model, inputs: tf.Tensor): Prediction {
-  return tf.tidy(() => {
-    const out = model.forward(inputs);
-    const probs = model.info.outputKind === 'logits' ? tf.softmax(out) : out;
-    return { logits: out.arraySync() as number[][], probabilities: probs.arraySync() as number[][] };
-  });
+export async function predict(model: Model, inputs: tf.Tensor): Promise<Prediction> {
+  const out = await model.forward(inputs);
+  try {
+    return tf.tidy(() => {
+      const probs = model.info.outputKind === 'logits' ? tf.softmax(out) : out;
+      return { logits: out.arraySync() as number[][], probabilities: probs.arraySync() as number[][] };
+    });
+  } finally {
+    out.dispose();
+  }
 }

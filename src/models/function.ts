@@ -35,7 +35,11 @@ export class FunctionModel implements Model {
     };
   }
 
-  forward(inputs: tf.Tensor): tf.Tensor2D {
+  async forward(inputs: tf.Tensor): Promise<tf.Tensor2D> {
+    return this.forwardSync(inputs);
+  }
+
+  private forwardSync(inputs: tf.Tensor): tf.Tensor2D {
     return tf.tidy(() => {
       const out = this.fn(inputs);
       const expected = [inputs.shape[0], this.info.numOutputs];
@@ -51,7 +55,7 @@ export class FunctionModel implements Model {
     return kind === 'standard';
   }
 
-  gradients(inputs: tf.Tensor, request: GradientRequest): Gradients {
+  async gradients(inputs: tf.Tensor, request: GradientRequest): Promise<Gradients> {
     if (request.layer !== undefined) {
       throw new UsageError(`model ${this.info.name} is a plain function and has no layer "${request.layer}"`,
         'layer methods (grad-cam) need a TF.js LayersModel');
@@ -63,7 +67,7 @@ export class FunctionModel implements Model {
     return tf.tidy(() => {
       let selected: tf.Tensor1D | undefined;
       const { grads } = tf.valueAndGrads((x: tf.Tensor) => {
-        selected = tf.keep(selectOutputs(this.forward(x), request.target));
+        selected = tf.keep(selectOutputs(this.forwardSync(x), request.target));
         return tf.sum(selected) as tf.Scalar;
       })([inputs]);
       return { selected: selected!, inputGradients: grads[0] } as unknown as tf.TensorContainer;

@@ -100,19 +100,23 @@ function isGraphTopology(topology: unknown): boolean {
  * needs, switches to cpu (which has them all) and says so once.
  */
 async function ensureKernels(model: Model, log: (line: string) => void): Promise<void> {
-  const probe = () => tf.tidy(() => {
+  const probe = async () => {
     const x = tf.zeros([1, ...model.info.inputShape]);
-    model.forward(x);
-    const g = model.gradients(x, { target: { kind: 'index', indices: new Int32Array([0]) } });
-    tf.dispose([g.selected, g.inputGradients]);
-  });
+    try {
+      (await model.forward(x)).dispose();
+      const g = await model.gradients(x, { target: { kind: 'index', indices: new Int32Array([0]) } });
+      tf.dispose([g.selected, g.inputGradients]);
+    } finally {
+      x.dispose();
+    }
+  };
   try {
-    probe();
+    await probe();
   } catch (err) {
     if (activeBackend() === 'wasm' && isMissingKernel(err)) {
       log(`glassbox: the wasm backend lacks a kernel that ${model.info.name} needs (${firstLine(err)}); using the cpu backend, which is slower`);
       await useBackend('cpu');
-      probe();
+      await probe();
       return;
     }
     if (err instanceof GlassboxError) throw err;

@@ -70,12 +70,14 @@ export interface ModelInfo {
  * The one interface every method is written against. It is small on purpose: a batched forward
  * pass and gradients of a selected output with respect to the inputs and, on request, a named
  * layer. Inputs always carry the batch dimension. Rows must be independent (inference mode).
+ * Both calls are asynchronous because engines may run outside TF.js (onnxruntime runs off the
+ * JS thread); the tensors they return belong to the caller.
  */
 export interface Model {
   readonly info: ModelInfo;
   /** Output for a batch of inputs, shape [B, numOutputs]. */
-  forward(inputs: tf.Tensor): tf.Tensor2D;
-  gradients(inputs: tf.Tensor, request: GradientRequest): Gradients;
+  forward(inputs: tf.Tensor): Promise<tf.Tensor2D>;
+  gradients(inputs: tf.Tensor, request: GradientRequest): Promise<Gradients>;
   /** Which backward rules this model supports (DeepLIFT and Guided Backprop need layer access). */
   supportsRule(kind: BackwardRule['kind']): boolean;
   dispose(): void;

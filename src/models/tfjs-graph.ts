@@ -72,7 +72,11 @@ export class TfjsGraphModel implements Model {
     };
   }
 
-  forward(inputs: tf.Tensor): tf.Tensor2D {
+  async forward(inputs: tf.Tensor): Promise<tf.Tensor2D> {
+    return this.forwardSync(inputs);
+  }
+
+  private forwardSync(inputs: tf.Tensor): tf.Tensor2D {
     return tf.tidy(() => this.net.execute({ [this.inputName]: inputs }, this.outputName) as tf.Tensor2D);
   }
 
@@ -80,7 +84,7 @@ export class TfjsGraphModel implements Model {
     return kind === 'standard';
   }
 
-  gradients(inputs: tf.Tensor, request: GradientRequest): Gradients {
+  async gradients(inputs: tf.Tensor, request: GradientRequest): Promise<Gradients> {
     if (request.rule && request.rule.kind !== 'standard') {
       throw new UsageError(`${request.rule.kind} is not available for graph models`,
         'convert the model as a LayersModel, or use saliency, integrated-gradients or a perturbation method');
@@ -96,7 +100,7 @@ export class TfjsGraphModel implements Model {
         selected = tf.keep(selectOutputs(out, request.target));
         return tf.sum(selected) as tf.Scalar;
       };
-      const inputGradients = tf.grad((x: tf.Tensor) => explain(this.forward(x)))(inputs);
+      const inputGradients = tf.grad((x: tf.Tensor) => explain(this.forwardSync(x)))(inputs);
       const result: Gradients = { selected: selected!, inputGradients };
       if (layer !== undefined) {
         // Feeding the node's value in cuts the graph there: what follows is a function of the layer alone.

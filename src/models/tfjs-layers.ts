@@ -77,7 +77,7 @@ export class TfjsLayersModel implements Model {
     };
   }
 
-  forward(inputs: tf.Tensor): tf.Tensor2D {
+  async forward(inputs: tf.Tensor): Promise<tf.Tensor2D> {
     return tf.tidy(() => this.net.apply(inputs, { training: false }) as tf.Tensor2D);
   }
 
@@ -86,7 +86,11 @@ export class TfjsLayersModel implements Model {
     return this.unsupportedLayers(kind).length === 0;
   }
 
-  gradients(inputs: tf.Tensor, request: GradientRequest): Gradients {
+  async gradients(inputs: tf.Tensor, request: GradientRequest): Promise<Gradients> {
+    return this.gradientsSync(inputs, request);
+  }
+
+  private gradientsSync(inputs: tf.Tensor, request: GradientRequest): Gradients {
     const rule = request.rule ?? { kind: 'standard' };
     const unsupported = rule.kind === 'standard' ? [] : this.unsupportedLayers(rule.kind);
     if (unsupported.length > 0) {

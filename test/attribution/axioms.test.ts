@@ -19,8 +19,8 @@ describe('integrated gradients axioms', () => {
     for (const steps of [4, 16, 64, 256]) {
       const r = await ig.attribute(x, { steps, integration: 'riemann-middle', internalBatchSize: 128 });
       // The reported delta is what it says it is.
-      const fx = model.forward(tf.tensor(x.data, x.shape)).arraySync() as number[][];
-      const f0 = model.forward(tf.zeros([1, 28, 28, 1])).arraySync() as number[][];
+      const fx = (await model.forward(tf.tensor(x.data, x.shape))).arraySync() as number[][];
+      const f0 = (await model.forward(tf.zeros([1, 28, 28, 1]))).arraySync() as number[][];
       for (let row = 0; row < 4; row++) {
         const t = r.target![row];
         const sum = r.row(row).data.reduce((a, b) => a + b, 0);

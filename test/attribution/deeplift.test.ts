@@ -34,14 +34,13 @@ function randomRows(rows: number, seed: number, lo = -1, hi = 1): NdArray {
 }
 
 /** f(x)[t] - f(x0)[t] per row, straight from the model. */
-function outputDifference(model: TfjsLayersModel, x: NdArray, x0: NdArray | number, targets: number[]): number[] {
-  return tf.tidy(() => {
-    const xs = tf.tensor(x.data, x.shape);
-    const bs = typeof x0 === 'number' ? tf.fill(x.shape, x0) : tf.broadcastTo(tf.tensor(x0.data, x0.shape), x.shape);
-    const fx = model.forward(xs).arraySync();
-    const f0 = model.forward(bs).arraySync();
-    return targets.map((t, i) => fx[i][t] - f0[i][t]);
-  });
+async function outputDifference(model: TfjsLayersModel, x: NdArray, x0: NdArray | number, targets: number[]): Promise<number[]> {
+  const xs = tf.tensor(x.data, x.shape);
+  const bs = typeof x0 === 'number' ? tf.fill(x.shape, x0) : tf.broadcastTo(tf.tensor(x0.data, x0.shape), x.shape);
+  const [out, out0] = [await model.forward(xs), await model.forward(bs)];
+  const [fx, f0] = [out.arraySync(), out0.arraySync()];
+  tf.dispose([xs, bs, out, out0]);
+  return targets.map((t, i) => fx[i][t] - f0[i][t]);
 }
 
 function assertSummation(attributions: Float32Array, rows: number, expected: number[], label: string): void {
@@ -81,7 +80,7 @@ describe('DeepLIFT (rescale)', () => {
     const x = randomRows(3, 1);
     const targets = [0, 1, 2];
     const r = await new DeepLift(model).attribute(x, { target: targets, internalBatchSize: 2 });
-    const expected = outputDifference(model, x, 0, targets);
+    const expected = await outputDifference(model, x, 0, targets);
     assertSummation(r.attributions, 3, expected, 'zero baseline');
     r.convergenceDelta!.forEach((d, i) => assert.ok(Math.abs(d) <= 1e-4 * Math.max(Math.abs(expected[i]), 1e-2), `delta ${d}`));
     model.dispose();
@@ -93,10 +92,10 @@ describe('DeepLIFT (rescale)', () => {
     const targets = [2, 0, 1];
     const shared = { shape: ROW, data: randomRows(1, 3, -0.5, 1.5).data };
     const r = await new DeepLift(model).attribute(x, { target: targets, baselines: shared });
-    assertSummation(r.attributions, 3, outputDifference(model, x, shared, targets), 'shared baseline');
+    assertSummation(r.attributions, 3, await outputDifference(model, x, shared, targets), 'shared baseline');
     const perRow = randomRows(3, 4, 0, 1);
     const p = await new DeepLift(model).attribute(x, { target: targets, baselines: perRow, internalBatchSize: 1 });
-    assertSummation(p.attributions, 3, outputDifference(model, x, perRow, targets), 'per-row baseline');
+    assertSummation(p.attributions, 3, await outputDifference(model, x, perRow, targets), 'per-row baseline');
     model.dispose();
   });
 

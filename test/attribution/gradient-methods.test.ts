@@ -29,12 +29,15 @@ class QuadraticModel implements Model {
   constructor(readonly w: Float32Array) {
     this.info = { name: 'quadratic', engine: 'test', inputShape: [w.length], numOutputs: 2, outputKind: 'values', layers: [] };
   }
-  forward(x: tf.Tensor): tf.Tensor2D {
+  async forward(x: tf.Tensor): Promise<tf.Tensor2D> {
+    return this.forwardSync(x);
+  }
+  private forwardSync(x: tf.Tensor): tf.Tensor2D {
     return tf.tidy(() => tf.stack([tf.mul(0.5, tf.sum(tf.square(x), 1)), tf.sum(tf.mul(x, this.w), 1)], 1) as tf.Tensor2D);
   }
-  gradients(x: tf.Tensor, request: GradientRequest): Gradients {
+  async gradients(x: tf.Tensor, request: GradientRequest): Promise<Gradients> {
     return tf.tidy(() => {
-      const selected = selectOutputs(this.forward(x), request.target);
+      const selected = selectOutputs(this.forwardSync(x), request.target);
       if (request.target.kind !== 'index') throw new Error('index targets only');
       const isLinear = tf.tensor1d(request.target.indices, 'int32').equal(1).reshape([-1, 1]);
       const inputGradients = tf.where(tf.broadcastTo(isLinear, x.shape), tf.broadcastTo(tf.tensor1d(this.w), x.shape), x);
@@ -231,8 +234,8 @@ describe('gradient methods', () => {
       // Monte Carlo over alpha: here within 0.3% of each value; 2% leaves room without letting a wrong formula through.
       assertClose(r.attributions, flat(c.output), 0.02, 'gradient-shap vs IG');
       // The delta is the attributions' sum minus f(x) - f(0).
-      const f = referenceMlp().forward(tf.tensor2d(mlpFixture.inputs));
-      const f0 = referenceMlp().forward(tf.zeros([1, 4]));
+      const f = await referenceMlp().forward(tf.tensor2d(mlpFixture.inputs));
+      const f0 = await referenceMlp().forward(tf.zeros([1, 4]));
       const [fx, fz] = [f.arraySync(), f0.arraySync()[0]];
       const targets = c.target as number[];
       r.convergenceDelta!.forEach((d, i) => {

@@ -56,11 +56,17 @@ describe('feature ablation', () => {
     const r = await new FeatureAblation(model).attribute(x, {
       target: 1, featureMask: [7, 3, 7, 3], baselines: { shape: [4], data: Float32Array.from(baseline) },
     });
-    const f = (row: number[]) => tf.tidy(() => model.forward(tf.tensor2d([row])).dataSync()[1]);
-    const fx = f(mlpFixture.inputs[0]);
+    const f = async (row: number[]) => {
+      const x = tf.tensor2d([row]);
+      const out = await model.forward(x);
+      const value = out.dataSync()[1];
+      tf.dispose([x, out]);
+      return value;
+    };
+    const fx = await f(mlpFixture.inputs[0]);
     const [a, b, c2, d] = mlpFixture.inputs[0];
-    const drop7 = fx - f([baseline[0], b, baseline[2], d]);
-    const drop3 = fx - f([a, baseline[1], c2, baseline[3]]);
+    const drop7 = fx - await f([baseline[0], b, baseline[2], d]);
+    const drop3 = fx - await f([a, baseline[1], c2, baseline[3]]);
     assertClose(r.attributions, [drop7, drop3, drop7, drop3], 1e-5, 'grouped');
     assert.equal(r.params.featureMask, '2 features');
     x.dispose();

@@ -12,10 +12,10 @@ const inputs = { shape: [3, 4], data: Float32Array.from(mlpFixture.inputs.flat()
 describe('Captum 0.8 reference values on the MLP fixture', () => {
   before(async () => useBackend('wasm'));
 
-  it('forward matches torch', () => {
+  it('forward matches torch', async () => {
     const model = referenceMlp();
     const c = goldenCase('mlp/forward');
-    const out = model.forward(referenceInputs());
+    const out = await model.forward(referenceInputs());
     assertClose(out.dataSync(), flat(c.output), 1e-5, 'logits');
     out.dispose();
   });

@@ -27,8 +27,8 @@ describe('exact Shapley values', () => {
     const x = tf.randomUniform([2, 28, 28, 1], 0, 1, 'float32', 3);
     const mask = blockMask([28, 28, 1], 14, 'NHWC'); // 4 features
     const r = await new ShapleyValues(model).attribute(x, { featureMask: mask, baselines: 0.2, target: [3, 5] });
-    const out = model.forward(x).arraySync() as number[][];
-    const base = model.forward(tf.fill([1, 28, 28, 1], 0.2)).arraySync() as number[][];
+    const out = (await model.forward(x)).arraySync() as number[][];
+    const base = (await model.forward(tf.fill([1, 28, 28, 1], 0.2))).arraySync() as number[][];
     [3, 5].forEach((t, row) => {
       const sum = r.row(row).data.reduce((a, b) => a + b, 0) / (14 * 14); // each feature's value sits on its 196 pixels
       assert.ok(Math.abs(sum - (out[row][t] - base[0][t])) < 1e-4 * Math.max(1, Math.abs(out[row][t])), `row ${row}: ${sum}`);

@@ -16,10 +16,10 @@ describe('the built-in digit model (committed weights)', () => {
     assert.equal(n, 10000);
     let correct = 0;
     for (let start = 0; start < n; start += 500) {
-      const predicted = tf.tidy(() => {
-        const x = tf.tensor(images.data.subarray(start * 784, (start + 500) * 784), [500, 28, 28, 1], 'float32').div(255);
-        return model.forward(x).argMax(1).dataSync();
-      });
+      const x = tf.tidy(() => tf.tensor(images.data.subarray(start * 784, (start + 500) * 784), [500, 28, 28, 1], 'float32').div(255));
+      const out = await model.forward(x);
+      const predicted = tf.tidy(() => out.argMax(1).dataSync());
+      tf.dispose([x, out]);
       predicted.forEach((p, i) => { if (p === labels.data[start + i]) correct++; });
     }
     const accuracy = correct / n;

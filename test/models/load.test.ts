@@ -36,7 +36,7 @@ describe('loading models', () => {
     await ref.net.save(fileHandler(join(dir, 'model.json')));
     const loaded = await loadModel(join(dir, 'model.json'));
     const x = tf.tensor2d(mlpFixture.inputs);
-    assertClose(loaded.forward(x).dataSync(), ref.forward(x).dataSync(), 1e-6, 'logits');
+    assertClose((await loaded.forward(x)).dataSync(), (await ref.forward(x)).dataSync(), 1e-6, 'logits');
     loaded.dispose();
   });
 
@@ -44,7 +44,7 @@ describe('loading models', () => {
     const graph = await loadModel(writeGraphMlp());
     assert.equal(graph.info.engine, 'tfjs-graph');
     const c = goldenCase('mlp/forward');
-    const out = graph.forward(tf.tensor2d(mlpFixture.inputs));
+    const out = await graph.forward(tf.tensor2d(mlpFixture.inputs));
     assertClose(out.dataSync(), (c.output as number[][]).flat(), 1e-5, 'graph logits');
     const s = goldenCase('mlp/saliency');
     const r = await new Saliency(graph).attribute(mlpInputs, { abs: false, target: s.target as number[] });
@@ -52,8 +52,8 @@ describe('loading models', () => {
     // Layer gradients at the tanh node equal those of the same layer in the LayersModel.
     const target = { kind: 'index' as const, indices: new Int32Array([2, 0, 0]) };
     const x = tf.tensor2d(mlpFixture.inputs);
-    const g = graph.gradients(x, { target, layer: 'hidden' });
-    const l = referenceMlp().gradients(x, { target, layer: 'l1' });
+    const g = await graph.gradients(x, { target, layer: 'hidden' });
+    const l = await referenceMlp().gradients(x, { target, layer: 'l1' });
     assertClose(g.layerActivations!.dataSync(), l.layerActivations!.dataSync(), 1e-5, 'activations');
     assertClose(g.layerGradients!.dataSync(), l.layerGradients!.dataSync(), 1e-5, 'layer gradients');
     graph.dispose();
@@ -64,7 +64,7 @@ describe('loading models', () => {
     const r = await new IntegratedGradients(model).attribute(mlpInputs, { target: 0, steps: 20 });
     // For f = sum x_i^2 from a zero baseline, IG gives exactly x_i^2 (the integrand is linear in alpha).
     assertClose(r.attributions, mlpFixture.inputs.flat().map((v) => v * v), 1e-5, 'x^2');
-    assert.throws(() => model.gradients(tf.zeros([1, 4]), { target: { kind: 'index', indices: new Int32Array([0]) }, layer: 'x' }),
+    await assert.rejects(model.gradients(tf.zeros([1, 4]), { target: { kind: 'index', indices: new Int32Array([0]) }, layer: 'x' }),
       (e: Error) => e instanceof UsageError && /no layer/.test(e.message));
   });
 

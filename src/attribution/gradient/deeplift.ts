@@ -36,14 +36,15 @@ export class DeepLift extends Attribution<DeepLiftOptions> {
     const baselines = resolveBaseline(this.model, inputs, options.baselines);
     const owned: tf.Tensor[] = [baselines];
     try {
-      const multipliers = gradientsInChunks(this.model, inputs, target, batchSize, (g) => g.inputGradients,
+      const multipliers = await gradientsInChunks(this.model, inputs, target, batchSize, (g) => g.inputGradients,
         { rule: { kind: 'deeplift-rescale', baselines, eps }, onProgress: options.onProgress });
       owned.push(multipliers);
       const contributions = tf.tidy(() => tf.mul(multipliers, tf.sub(inputs, baselines)));
       owned.push(contributions);
+      const fx = await selectedOutputs(this.model, inputs, target, batchSize);
+      const f0 = await selectedOutputs(this.model, baselines, target, batchSize);
+      owned.push(fx, f0);
       const convergenceDelta = tf.tidy(() => {
-        const fx = selectedOutputs(this.model, inputs, target, batchSize);
-        const f0 = selectedOutputs(this.model, baselines, target, batchSize);
         const total = tf.sum(contributions.reshape([batch, sizeOf(inputs.shape.slice(1))]), 1);
         return tf.sub(total, tf.sub(fx, f0));
       });

@@ -38,7 +38,7 @@ export class GradCam extends Attribution<GradCamOptions> {
       throw new UsageError(`unknown upsample mode "${upsample as string}"`, `choose one of: ${UPSAMPLE.join(', ')}`);
     }
     const layer = checkLayer(this.model, options.layer);
-    const cam = layerCam(this.model, inputs, target, layer, relu, batchSizeOf(options), options.onProgress);
+    const cam = await layerCam(this.model, inputs, target, layer, relu, batchSizeOf(options), options.onProgress);
     const params = { layer, relu, upsample, layerShape: cam.shape.slice(1) };
     if (upsample === 'none') return { attributions: cam, params };
     try {
@@ -62,7 +62,7 @@ export function checkLayer(model: Model, layer: string | undefined): string {
 
 /** Grad-CAM at the layer's resolution, [B, ...spatial, 1] (or [B, 1] for a flat layer), in bounded batches. */
 export function layerCam(model: Model, inputs: tf.Tensor, target: OutputSelector, layer: string, relu: boolean,
-  batchSize: number, onProgress?: ProgressCallback): tf.Tensor {
+  batchSize: number, onProgress?: ProgressCallback): Promise<tf.Tensor> {
   return gradientsInChunks(model, inputs, target, batchSize, (g) => {
     const activations = g.layerActivations!;
     const grads = g.layerGradients!;

@@ -64,17 +64,19 @@ export class GradientShap extends Attribution<GradientShapOptions> {
           alpha[p] = rng.uniform();
           if (stdev > 0) rng.fillNormal(noise, stdev, p * rowSize, (p + 1) * rowSize);
         }
-        const [nextSum, nextDelta] = tf.tidy(() => {
+        const [x, b, diff, scaled] = tf.tidy(() => {
           const clean = tf.gather(inputs, rows);
-          const x = stdev > 0 ? tf.add(clean, tf.tensor(noise, clean.shape)) : clean;
-          const b = tf.gather(distribution, drawn);
-          const diff = tf.sub(x, b);
-          const scaled = tf.add(b, tf.mul(diff, tf.tensor1d(alpha).reshape(expand)));
-          const chunkTarget = sliceTarget(pointTarget, start, end);
-          const grads = gradientsInChunks(this.model, scaled, chunkTarget, n, (g) => g.inputGradients);
+          const noisy = stdev > 0 ? tf.add(clean, tf.tensor(noise, clean.shape)) : clean;
+          const base = tf.gather(distribution, drawn);
+          const d = tf.sub(noisy, base);
+          return [noisy, base, d, tf.add(base, tf.mul(d, tf.tensor1d(alpha).reshape(expand)))];
+        });
+        const chunkTarget = sliceTarget(pointTarget, start, end);
+        const grads = await gradientsInChunks(this.model, scaled, chunkTarget, n, (g) => g.inputGradients);
+        const fx = await selectedOutputs(this.model, x, chunkTarget, n);
+        const fb = await selectedOutputs(this.model, b, chunkTarget, n);
+        const [nextSum, nextDelta] = tf.tidy(() => {
           const contributions = tf.mul(grads, diff).reshape([n, rowSize]);
-          const fx = selectedOutputs(this.model, x, chunkTarget, n);
-          const fb = selectedOutputs(this.model, b, chunkTarget, n);
           const pointDelta = tf.sub(tf.sum(contributions, 1), tf.sub(fx, fb)).reshape([n, 1]);
           // Each row's mean over its points as one matrix product: [B, n] x [n, ...].
           const assign = new Float32Array(batch * n);
@@ -82,7 +84,7 @@ export class GradientShap extends Attribution<GradientShapOptions> {
           const mean = tf.tensor2d(assign, [batch, n]);
           return [tf.add(sum, tf.matMul(mean, contributions)), tf.add(deltaSum, tf.matMul(mean, pointDelta))];
         });
-        tf.dispose([sum, deltaSum]);
+        tf.dispose([sum, deltaSum, x, b, diff, scaled, grads, fx, fb]);
         sum = nextSum;
         deltaSum = nextDelta;
         options.onProgress?.(end, points);

@@ -15,7 +15,7 @@ export class GuidedBackprop extends Attribution<GuidedBackpropOptions> {
   readonly name = 'guided-backprop';
 
   protected async compute(inputs: tf.Tensor, target: OutputSelector, options: GuidedBackpropOptions): Promise<Computed> {
-    const attributions = inputGradients(this.model, inputs, target, options, { rule: { kind: 'guided-backprop' } });
+    const attributions = await inputGradients(this.model, inputs, target, options, { rule: { kind: 'guided-backprop' } });
     return { attributions, params: {} };
   }
 }

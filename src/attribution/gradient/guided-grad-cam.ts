@@ -28,12 +28,12 @@ export class GuidedGradCam extends Attribution<GuidedGradCamOptions> {
       throw new UsageError(`unknown upsample mode "${upsample as string}"`, `choose one of: ${UPSAMPLE.join(', ')}`);
     }
     const layer = checkLayer(this.model, options.layer);
-    const cam = layerCam(this.model, inputs, target, layer, true, batchSizeOf(options));
+    const cam = await layerCam(this.model, inputs, target, layer, true, batchSizeOf(options));
     const layerShape = cam.shape.slice(1);
     let guided: tf.Tensor | undefined;
     try {
       const spatial = inputSpatialShape(inputs, cam, layer);
-      guided = inputGradients(this.model, inputs, target, options, { rule: { kind: 'guided-backprop' } });
+      guided = await inputGradients(this.model, inputs, target, options, { rule: { kind: 'guided-backprop' } });
       const g = guided;
       const attributions = tf.tidy(() => {
         const map = interpolate(cam, spatial, upsample);

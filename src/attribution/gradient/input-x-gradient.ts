@@ -12,7 +12,7 @@ export class InputXGradient extends Attribution<InputXGradientOptions> {
   readonly name = 'input-x-gradient';
 
   protected async compute(inputs: tf.Tensor, target: OutputSelector, options: InputXGradientOptions): Promise<Computed> {
-    const grads = inputGradients(this.model, inputs, target, options);
+    const grads = await inputGradients(this.model, inputs, target, options);
     const attributions = tf.mul(grads, inputs);
     grads.dispose();
     return { attributions, params: {} };

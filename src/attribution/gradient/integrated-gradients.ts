@@ -44,18 +44,22 @@ export class IntegratedGradients extends Attribution<IntegratedGradientsOptions>
       for (let start = 0; start < points; start += batchSize) {
         const end = Math.min(points, start + batchSize);
         const rows = Int32Array.from({ length: end - start }, (_, i) => Math.floor((start + i) / steps));
-        const next = tf.tidy(() => {
+        const pathInputs = tf.tidy(() => {
           const rowIdx = tf.tensor1d(rows, 'int32');
           const alpha = Float32Array.from({ length: end - start }, (_, i) => alphas[(start + i) % steps]);
           const scale = tf.tensor1d(alpha).reshape([end - start, ...inputs.shape.slice(1).map(() => 1)]);
-          const pathInputs = tf.add(tf.gather(baselines, rowIdx), tf.mul(tf.gather(diff, rowIdx), scale));
-          const grads = gradientsInChunks(this.model, pathInputs, sliceTarget(stepTarget, start, end), end - start,
-            (g) => g.inputGradients);
+          return tf.add(tf.gather(baselines, rowIdx), tf.mul(tf.gather(diff, rowIdx), scale));
+        });
+        const grads = await gradientsInChunks(this.model, pathInputs, sliceTarget(stepTarget, start, end), end - start,
+          (g) => g.inputGradients);
+        pathInputs.dispose();
+        const next = tf.tidy(() => {
           // Weighted sum of each row's gradients as one matrix product: [B, chunk] x [chunk, rowSize].
           const assign = new Float32Array(batch * (end - start));
           rows.forEach((row, i) => { assign[row * (end - start) + i] = weights[(start + i) % steps]; });
           return tf.add(sum, tf.matMul(tf.tensor2d(assign, [batch, end - start]), grads.reshape([end - start, rowSize])));
         });
+        grads.dispose();
         sum.dispose();
         sum = next;
         options.onProgress?.(end, points);
@@ -63,13 +67,13 @@ export class IntegratedGradients extends Attribution<IntegratedGradientsOptions>
       const averaged = sum.reshape(inputs.shape);
       sum.dispose();
       const attributions = multiplyByInputs ? tf.mul(averaged, diff) : averaged.clone();
+      const fx = await selectedOutputs(this.model, inputs, target, batchSize);
+      const f0 = await selectedOutputs(this.model, baselines, target, batchSize);
       const convergenceDelta = tf.tidy(() => {
-        const fx = selectedOutputs(this.model, inputs, target, batchSize);
-        const f0 = selectedOutputs(this.model, baselines, target, batchSize);
         const total = tf.sum(tf.mul(averaged, diff).reshape([batch, rowSize]), 1);
         return tf.sub(total, tf.sub(fx, f0));
       });
-      tf.dispose([averaged, diff]);
+      tf.dispose([averaged, diff, fx, f0]);
       return {
         attributions,
         convergenceDelta,

@@ -13,7 +13,7 @@ export class Saliency extends Attribution<SaliencyOptions> {
 
   protected async compute(inputs: tf.Tensor, target: OutputSelector, options: SaliencyOptions): Promise<Computed> {
     const abs = options.abs ?? true;
-    const grads = inputGradients(this.model, inputs, target, options);
+    const grads = await inputGradients(this.model, inputs, target, options);
     if (!abs) return { attributions: grads, params: { abs } };
     const attributions = tf.abs(grads);
     grads.dispose();

@@ -32,7 +32,7 @@ export async function ablationDiffs(
 ): Promise<Float64Array> {
   const batch = inputs.shape[0];
   const total = batch + plan.count;
-  const base = selectedOutputs(model, inputs, target, batchSize);
+  const base = await selectedOutputs(model, inputs, target, batchSize);
   const fx = await base.data();
   base.dispose();
   onProgress?.(batch, total);
@@ -43,12 +43,15 @@ export async function ablationDiffs(
     const chunkTarget: OutputSelector = target.kind === 'index'
       ? { kind: 'index', indices: rows.map((r) => target.indices[r]) }
       : target;
-    const selected = tf.tidy(() => {
+    const perturbed = tf.tidy(() => {
       const idx = tf.tensor1d(rows, 'int32');
       // where() rather than x*(1-m) + b*m: exact, and the same values Captum's blend gives for m in {0, 1}.
-      const perturbed = tf.where(plan.maskOf(start, end), tf.gather(baselines, idx), tf.gather(inputs, idx));
-      return selectOutputs(model.forward(perturbed), chunkTarget);
+      return tf.where(plan.maskOf(start, end), tf.gather(baselines, idx), tf.gather(inputs, idx));
     });
+    const output = await model.forward(perturbed);
+    perturbed.dispose();
+    const selected = tf.tidy(() => selectOutputs(output, chunkTarget));
+    output.dispose();
     const values = await selected.data();
     selected.dispose();
     for (let i = 0; i < values.length; i++) diffs[start + i] = fx[rows[i]] - values[i];
