@@ -48,6 +48,15 @@ export interface LayerInfo {
   outputShape: (number | null)[];
 }
 
+/** What a caller may say about a model that its file does not (or says differently). */
+export interface ModelDescription {
+  name?: string;
+  classNames?: string[];
+  outputKind?: ModelInfo['outputKind'];
+  preprocessing?: ModelInfo['preprocessing'];
+  description?: string;
+}
+
 export interface ModelInfo {
   name: string;
   /** The engine behind the model, for reports and messages. */

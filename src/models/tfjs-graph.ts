@@ -1,15 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { UsageError } from '../errors.js';
 import { formatShape } from '../tensor.js';
-import type { BackwardRule, GradientRequest, Gradients, LayerInfo, Model, ModelInfo } from './model.js';
+import type { BackwardRule, GradientRequest, Gradients, LayerInfo, Model, ModelDescription, ModelInfo } from './model.js';
 import { selectOutputs } from './select.js';
 
-export interface TfjsGraphModelOptions {
-  name?: string;
-  classNames?: string[];
-  outputKind?: ModelInfo['outputKind'];
-  preprocessing?: ModelInfo['preprocessing'];
-  description?: string;
+export interface TfjsGraphModelOptions extends ModelDescription {
   /** Input shape without batch, when the graph leaves it unknown. */
   inputShape?: number[];
 }

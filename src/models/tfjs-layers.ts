@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { UsageError } from '../errors.js';
 import { formatShape } from '../tensor.js';
-import type { BackwardRule, GradientRequest, Gradients, LayerInfo, Model, ModelInfo } from './model.js';
+import type { BackwardRule, GradientRequest, Gradients, LayerInfo, Model, ModelDescription, ModelInfo } from './model.js';
 import { selectOutputs } from './select.js';
 import { fastConv2d, fastConvApplies } from './tfjs-fast-conv.js';
 import { guidedRelu, rescaleMaxPool, rescaleNonlinearity } from './tfjs-rules.js';
@@ -38,13 +38,7 @@ const LINEAR_LAYERS = new Set([
   'RepeatVector', 'Sequential', 'Model', 'Functional',
 ]);
 
-export interface TfjsLayersModelOptions {
-  name?: string;
-  classNames?: string[];
-  outputKind?: ModelInfo['outputKind'];
-  preprocessing?: ModelInfo['preprocessing'];
-  description?: string;
-}
+export type TfjsLayersModelOptions = ModelDescription;
 
 /** A TF.js LayersModel (Sequential or functional) behind the Model interface. */
 export class TfjsLayersModel implements Model {
