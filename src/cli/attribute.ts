@@ -5,7 +5,7 @@ import { BACKENDS } from '../backend.js';
 import { UsageError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { loadInput } from '../io/load-input.js';
-import { loadModel } from '../models/load.js';
+import { ENGINES, loadModel } from '../models/load.js';
 import { choiceOption, stringOption, type CommandSpec, type ParsedOptions } from './args.js';
 import { methodFlagSpecs, methodOptions } from './method-options.js';
 import { predict } from './prediction.js';
@@ -21,7 +21,8 @@ export const attributeSpec: CommandSpec = {
     method: { type: 'string', placeholder: 'name', description: `one of: ${METHOD_NAMES.join(', ')}` },
     target: { type: 'string', placeholder: 'N', description: 'output index to explain (default: the predicted class of each row)' },
     ...methodFlagSpecs(),
-    backend: { type: 'string', placeholder: 'wasm|cpu', description: 'TF.js backend (default wasm; falls back to cpu when wasm lacks a kernel)' },
+    engine: { type: 'string', placeholder: 'native|tfjs', description: 'native: onnxruntime with Glassbox\'s own backward graphs (default where the model converts); tfjs: TF.js autodiff' },
+    backend: { type: 'string', placeholder: 'wasm|cpu', description: 'TF.js backend for --engine tfjs (default wasm; falls back to cpu when wasm lacks a kernel)' },
     format: { type: 'string', placeholder: 'json', description: 'output format (json)' },
     output: { type: 'string', placeholder: 'file', short: 'o', description: 'write the JSON to a file instead of stdout' },
   },
@@ -58,7 +59,8 @@ export async function runAttribute(flags: ParsedOptions, io: CommandIo): Promise
   if (format !== 'json') throw new UsageError(`unknown --format "${format}"`, 'use --format json');
   const backend = choiceOption(flags, 'backend', BACKENDS) as BackendName | undefined;
 
-  const model = await loadModel(modelPath, { backend, log: io.warn });
+  const engine = choiceOption(flags, 'engine', ENGINES);
+  const model = await loadModel(modelPath, { backend, engine, log: io.warn });
   let input: tf.Tensor | undefined;
   try {
     input = (await loadInput(inputPath, model.info)).tensor;

@@ -7,7 +7,7 @@ import { BACKENDS, type BackendName } from '../backend.js';
 import { GlassboxError, UsageError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { loadInput } from '../io/load-input.js';
-import { loadModel } from '../models/load.js';
+import { ENGINES, loadModel } from '../models/load.js';
 import type { Model } from '../models/model.js';
 import { attributionGrid } from '../viz/grid.js';
 import type { HeatmapSign } from '../viz/heatmap.js';
@@ -36,7 +36,8 @@ export const explainSpec: CommandSpec = {
     target: { type: 'string', placeholder: 'N', description: 'output index to explain (default: the predicted class)' },
     sign: { type: 'string', placeholder: 'mode', description: `heatmap sign: ${SIGNS.join('|')} (default all: red positive, blue negative)` },
     ...methodFlagSpecs(),
-    backend: { type: 'string', placeholder: 'wasm|cpu', description: 'TF.js backend (default wasm)' },
+    engine: { type: 'string', placeholder: 'native|tfjs', description: 'native: onnxruntime with Glassbox\'s own backward graphs (default where the model converts); tfjs: TF.js autodiff' },
+    backend: { type: 'string', placeholder: 'wasm|cpu', description: 'TF.js backend for --engine tfjs (default wasm)' },
   },
   examples: [
     'glassbox explain --demo',
@@ -56,7 +57,8 @@ export async function runExplain(flags: ParsedOptions, io: CommandIo): Promise<n
   const sign = choiceOption(flags, 'sign', SIGNS) ?? 'all';
   const requested = parseMethodList(stringOption(flags, 'methods'));
 
-  const model = await loadModel(modelPath, { backend, log: io.warn });
+  const engine = choiceOption(flags, 'engine', ENGINES);
+  const model = await loadModel(modelPath, { backend, engine, log: io.warn });
   let input: tf.Tensor | undefined;
   try {
     const loaded = await loadInput(inputPath, model.info);

@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { activeBackend, isMissingKernel, useBackend, type BackendName } from '../backend.js';
 import { GlassboxError, UsageError } from '../errors.js';
-import type { Model, ModelInfo } from './model.js';
+import type { Model, ModelDescription, ModelInfo } from './model.js';
+import { NativeModel } from './native.js';
 import { inferImagePreprocessing, type ImagePreprocessing } from './preprocessing.js';
 import { fileHandler } from './tfjs-file-io.js';
 import { TfjsGraphModel } from './tfjs-graph.js';
@@ -17,9 +18,20 @@ export const BUILTIN_MODELS: Record<string, { path: string; description: string 
   },
 };
 
+/** Which engine runs the model's forward and backward passes. */
+export type EngineName = 'native' | 'tfjs';
+export const ENGINES: readonly EngineName[] = ['native', 'tfjs'];
+
 export interface LoadModelOptions {
-  /** Default 'wasm'. When wasm lacks a kernel the model needs, cpu is used instead (with one log line). */
+  /**
+   * Default: 'native' (onnxruntime) wherever the model converts, else 'tfjs' with one log line.
+   * ONNX files always run natively; TF.js GraphModels always on TF.js.
+   */
+  engine?: EngineName;
+  /** TF.js backend, default 'wasm'. When wasm lacks a kernel the model needs, cpu is used instead (with one log line). */
   backend?: BackendName;
+  /** Threads for the native engine, default 2. */
+  threads?: number;
   name?: string;
   classNames?: string[];
   outputKind?: ModelInfo['outputKind'];
@@ -38,17 +50,27 @@ interface GlassboxMetadata {
 }
 
 /**
- * Loads a TF.js model (LayersModel or GraphModel) from a local model.json, or a built-in model by name
- * ("digits"), on the chosen backend, and checks that a forward and a backward pass run there.
+ * Loads a model: an ONNX file, a TF.js model (LayersModel or GraphModel) from a local model.json, or a
+ * built-in model by name ("digits"), on the chosen engine, and checks that a forward and a backward
+ * pass run there.
  */
 export async function loadModel(pathOrName: string, options: LoadModelOptions = {}): Promise<Model> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  if (options.engine !== undefined && !ENGINES.includes(options.engine)) {
+    throw new UsageError(`unknown engine "${options.engine as string}"`, `choose one of: ${ENGINES.join(', ')}`);
+  }
   await useBackend(options.backend ?? 'wasm');
   const builtin = BUILTIN_MODELS[pathOrName];
   const path = builtin ? builtin.path : pathOrName;
   if (!existsSync(path)) {
     throw new UsageError(`model not found: ${pathOrName}`,
-      `pass the path of a TF.js model.json, or a built-in model name (${Object.keys(BUILTIN_MODELS).join(', ')})`);
+      `pass the path of an ONNX file or a TF.js model.json, or a built-in model name (${Object.keys(BUILTIN_MODELS).join(', ')})`);
+  }
+  if (isOnnxFile(path)) {
+    if (options.engine === 'tfjs') throw new UsageError(`${path} is an ONNX model, which runs on the native engine`, 'leave out --engine tfjs');
+    const model = NativeModel.fromOnnxFile(path, { ...descriptionOf({}, options, path), threads: options.threads });
+    await probe(model);
+    return model;
   }
   const handler = fileHandler(path);
   const artifacts = await handler.load!();
@@ -58,11 +80,24 @@ export async function loadModel(pathOrName: string, options: LoadModelOptions = 
   let model: Model;
   try {
     if (isGraph) {
+      if (options.engine === 'native') {
+        throw new UsageError(`${path} is a TF.js graph model, which runs on the tfjs engine`, 'leave out --engine native, or export the model to ONNX');
+      }
       const net = await tf.loadGraphModel(fromArtifacts);
-      model = new TfjsGraphModel(net, modelOptions(meta, options, path, undefined));
+      model = new TfjsGraphModel(net, descriptionOf(meta, options, path, undefined));
     } else {
       const net = await tf.loadLayersModel(fromArtifacts);
-      model = new TfjsLayersModel(net, modelOptions(meta, options, path, net.inputs[0].shape.slice(1) as number[]));
+      const description = descriptionOf(meta, options, path, net.inputs[0].shape.slice(1) as number[]);
+      if (options.engine !== 'tfjs') {
+        const native = await nativeOrReason(net, description, options.threads);
+        if (native instanceof NativeModel) {
+          net.dispose();
+          return native;
+        }
+        if (options.engine === 'native') throw native;
+        log(`glassbox: ${description.name} runs on the TF.js engine: the native engine cannot take it (${native.message.split('\n')[0]})`);
+      }
+      model = new TfjsLayersModel(net, description);
     }
   } catch (err) {
     if (err instanceof GlassboxError) throw err;
@@ -73,7 +108,47 @@ export async function loadModel(pathOrName: string, options: LoadModelOptions = 
   return model;
 }
 
-function modelOptions(meta: GlassboxMetadata, options: LoadModelOptions, path: string, inputShape: number[] | undefined) {
+/** The TF.js model converted to the native engine and probed, or why that failed. */
+async function nativeOrReason(net: tf.LayersModel, description: ModelDescription, threads: number | undefined): Promise<NativeModel | GlassboxError> {
+  let model: NativeModel | undefined;
+  try {
+    model = NativeModel.fromTfjs(net, { ...description, threads });
+    await probe(model);
+    return model;
+  } catch (err) {
+    model?.dispose();
+    if (err instanceof GlassboxError) return err;
+    return new GlassboxError(`conversion failed: ${firstLine(err)}`);
+  }
+}
+
+/** One forward and one backward pass on a zero input; returns nothing, throws what they throw. */
+async function probe(model: Model): Promise<void> {
+  const x = tf.zeros([1, ...model.info.inputShape]);
+  try {
+    (await model.forward(x)).dispose();
+    const g = await model.gradients(x, { target: { kind: 'index', indices: new Int32Array([0]) } });
+    tf.dispose([g.selected, g.inputGradients]);
+  } finally {
+    x.dispose();
+  }
+}
+
+/** ONNX files are protobufs; TF.js model.json files are JSON. */
+function isOnnxFile(path: string): boolean {
+  if (path.toLowerCase().endsWith('.onnx')) return true;
+  const fd = openSync(path, 'r');
+  try {
+    const head = Buffer.alloc(1);
+    readSync(fd, head, 0, 1, 0);
+    // Field 1 (ir_version, varint) opens every ONNX ModelProto written by the usual exporters.
+    return head[0] === 0x08;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function descriptionOf(meta: GlassboxMetadata, options: LoadModelOptions, path: string, inputShape?: number[]): ModelDescription {
   const inferred = inputShape ? inferImagePreprocessing(inputShape) : undefined;
   const merged = { ...inferred, ...meta.preprocessing, ...options.preprocessing };
   const preprocessing = isComplete(merged) ? merged : undefined;
@@ -100,23 +175,13 @@ function isGraphTopology(topology: unknown): boolean {
  * needs, switches to cpu (which has them all) and says so once.
  */
 async function ensureKernels(model: Model, log: (line: string) => void): Promise<void> {
-  const probe = async () => {
-    const x = tf.zeros([1, ...model.info.inputShape]);
-    try {
-      (await model.forward(x)).dispose();
-      const g = await model.gradients(x, { target: { kind: 'index', indices: new Int32Array([0]) } });
-      tf.dispose([g.selected, g.inputGradients]);
-    } finally {
-      x.dispose();
-    }
-  };
   try {
-    await probe();
+    await probe(model);
   } catch (err) {
     if (activeBackend() === 'wasm' && isMissingKernel(err)) {
       log(`glassbox: the wasm backend lacks a kernel that ${model.info.name} needs (${firstLine(err)}); using the cpu backend, which is slower`);
       await useBackend('cpu');
-      await probe();
+      await probe(model);
       return;
     }
     if (err instanceof GlassboxError) throw err;

@@ -23,7 +23,7 @@ const OPTIONS: Record<string, Record<string, unknown>> = {
 
 async function attributions(backend: BackendName): Promise<Map<string, Float32Array>> {
   await useBackend(backend);
-  const model = await loadModel('digits', { backend });
+  const model = await loadModel('digits', { backend, engine: 'tfjs' });
   const images = readIdx('data/mnist/t10k-images-idx3-ubyte.gz');
   const input = { shape: [2, 28, 28, 1], data: Float32Array.from(images.data.subarray(784, 3 * 784), (v) => v / 255) };
   const out = new Map<string, Float32Array>();

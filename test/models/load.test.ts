@@ -77,7 +77,7 @@ describe('loading models', () => {
     const dir = tmp();
     await net.save(fileHandler(join(dir, 'model.json')));
     const lines: string[] = [];
-    const model = await loadModel(join(dir, 'model.json'), { log: (l) => lines.push(l) });
+    const model = await loadModel(join(dir, 'model.json'), { engine: 'tfjs', log: (l) => lines.push(l) });
     assert.equal(activeBackend(), 'cpu');
     assert.equal(lines.length, 1);
     assert.match(lines[0], /wasm backend lacks a kernel.*using the cpu backend/);

@@ -42,7 +42,9 @@ export class GradCam extends Attribution<GradCamOptions> {
     const params = { layer, relu, upsample, layerShape: cam.shape.slice(1) };
     if (upsample === 'none') return { attributions: cam, params };
     try {
-      return { attributions: interpolate(cam, inputSpatialShape(inputs, cam, layer), upsample), params };
+      const layout = this.model.info.preprocessing?.layout;
+      const map = interpolate(cam, inputSpatialShape(inputs, cam, layer, layout), upsample);
+      return { attributions: toInputLayout(map, layout), params };
     } finally {
       cam.dispose();
     }
@@ -77,10 +79,19 @@ export function layerCam(model: Model, inputs: tf.Tensor, target: OutputSelector
  * The input's spatial size for a map with the same number of spatial axes: [B, ...spatial, C]
  * (channels last) or [B, ...spatial] (no channel axis).
  */
-export function inputSpatialShape(inputs: tf.Tensor, cam: tf.Tensor, layer: string): number[] {
+export function inputSpatialShape(inputs: tf.Tensor, cam: tf.Tensor, layer: string, layout?: 'NHWC' | 'NCHW'): number[] {
   const axes = cam.rank - 2;
+  if (layout === 'NCHW' && axes > 0 && inputs.rank - 2 === axes) return inputs.shape.slice(2);
   if (axes > 0 && inputs.rank - 2 === axes) return inputs.shape.slice(1, -1);
   if (axes > 0 && inputs.rank - 1 === axes) return inputs.shape.slice(1);
   throw new UsageError(`cannot upsample the map of layer ${layer} (${formatShape(cam.shape.slice(1))}) to inputs ${formatShape(inputs.shape.slice(1))}`,
     'choose a layer with the spatial axes of the input (a convolution), or upsample: \'none\'');
+}
+
+/** An upsampled map [B, H, W, 1] in the inputs' layout: [B, 1, H, W] for channels-first image models. */
+export function toInputLayout(map: tf.Tensor, layout: 'NHWC' | 'NCHW' | undefined): tf.Tensor {
+  if (layout !== 'NCHW' || map.rank !== 4) return map;
+  const out = tf.transpose(map, [0, 3, 1, 2]);
+  map.dispose();
+  return out;
 }

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { UsageError } from '../../errors.js';
 import type { OutputSelector } from '../../models/model.js';
 import { Attribution, batchSizeOf, inputGradients, type AttributeOptions, type Computed } from '../base.js';
-import { checkLayer, inputSpatialShape, layerCam } from './grad-cam.js';
+import { checkLayer, inputSpatialShape, toInputLayout, layerCam } from './grad-cam.js';
 import { interpolate, type InterpolateMode } from './interpolate.js';
 
 export interface GuidedGradCamOptions extends AttributeOptions {
@@ -32,11 +32,12 @@ export class GuidedGradCam extends Attribution<GuidedGradCamOptions> {
     const layerShape = cam.shape.slice(1);
     let guided: tf.Tensor | undefined;
     try {
-      const spatial = inputSpatialShape(inputs, cam, layer);
+      const layout = this.model.info.preprocessing?.layout;
+      const spatial = inputSpatialShape(inputs, cam, layer, layout);
       guided = await inputGradients(this.model, inputs, target, options, { rule: { kind: 'guided-backprop' } });
       const g = guided;
       const attributions = tf.tidy(() => {
-        const map = interpolate(cam, spatial, upsample);
+        const map = toInputLayout(interpolate(cam, spatial, upsample), layout);
         // Without a channel axis in the input, the map's trailing 1 goes too.
         return tf.mul(g, map.rank === inputs.rank ? map : map.reshape(inputs.shape));
       });

@@ -77,8 +77,8 @@ const descriptor = {
         NodeProto: {
           fields: {
             input: rep('string', 1), output: rep('string', 2), name: opt('string', 3), op_type: opt('string', 4),
-            domain: opt('string', 7), overload: opt('string', 8), attribute: rep('AttributeProto', 5),
-            doc_string: opt('string', 6), metadata_props: rep('StringStringEntryProto', 9),
+            attribute: rep('AttributeProto', 5), doc_string: opt('string', 6), domain: opt('string', 7), overload: opt('string', 8),
+            metadata_props: rep('StringStringEntryProto', 9),
           },
         },
         TrainingInfoProto: {
@@ -87,11 +87,12 @@ const descriptor = {
             initialization_binding: rep('StringStringEntryProto', 3), update_binding: rep('StringStringEntryProto', 4),
           },
         },
+        // Declared in field-number order, the order protobufjs writes them in (as protobuf C++ does).
         ModelProto: {
           fields: {
-            ir_version: opt('int64', 1), opset_import: rep('OperatorSetIdProto', 8), producer_name: opt('string', 2),
-            producer_version: opt('string', 3), domain: opt('string', 4), model_version: opt('int64', 5),
-            doc_string: opt('string', 6), graph: opt('GraphProto', 7), metadata_props: rep('StringStringEntryProto', 14),
+            ir_version: opt('int64', 1), producer_name: opt('string', 2), producer_version: opt('string', 3),
+            domain: opt('string', 4), model_version: opt('int64', 5), doc_string: opt('string', 6), graph: opt('GraphProto', 7),
+            opset_import: rep('OperatorSetIdProto', 8), metadata_props: rep('StringStringEntryProto', 14),
             training_info: rep('TrainingInfoProto', 20), functions: rep('FunctionProto', 25),
           },
         },
@@ -101,20 +102,19 @@ const descriptor = {
         },
         GraphProto: {
           fields: {
-            node: rep('NodeProto', 1), name: opt('string', 2), initializer: rep('TensorProto', 5),
-            sparse_initializer: rep('SparseTensorProto', 15), doc_string: opt('string', 10),
+            node: rep('NodeProto', 1), name: opt('string', 2), initializer: rep('TensorProto', 5), doc_string: opt('string', 10),
             input: rep('ValueInfoProto', 11), output: rep('ValueInfoProto', 12), value_info: rep('ValueInfoProto', 13),
-            quantization_annotation: rep('TensorAnnotation', 14), metadata_props: rep('StringStringEntryProto', 16),
+            quantization_annotation: rep('TensorAnnotation', 14), sparse_initializer: rep('SparseTensorProto', 15),
+            metadata_props: rep('StringStringEntryProto', 16),
           },
         },
         TensorProto: {
           fields: {
-            dims: rep('int64', 1), data_type: opt('int32', 2), segment: opt('Segment', 3),
-            float_data: packed('float', 4), int32_data: packed('int32', 5), string_data: rep('bytes', 6),
-            int64_data: packed('int64', 7), name: opt('string', 8), doc_string: opt('string', 12),
-            raw_data: opt('bytes', 9), external_data: rep('StringStringEntryProto', 13),
-            data_location: opt('DataLocation', 14), double_data: packed('double', 10), uint64_data: packed('uint64', 11),
-            metadata_props: rep('StringStringEntryProto', 16),
+            dims: rep('int64', 1), data_type: opt('int32', 2), segment: opt('Segment', 3), float_data: packed('float', 4),
+            int32_data: packed('int32', 5), string_data: rep('bytes', 6), int64_data: packed('int64', 7), name: opt('string', 8),
+            raw_data: opt('bytes', 9), double_data: packed('double', 10), uint64_data: packed('uint64', 11),
+            doc_string: opt('string', 12), external_data: rep('StringStringEntryProto', 13),
+            data_location: opt('DataLocation', 14), metadata_props: rep('StringStringEntryProto', 16),
           },
           nested: {
             DataType: { values: DataType },

@@ -94,6 +94,14 @@ function sniffOtherFormat(b: Uint8Array): { what: string; hint: string } | undef
   return undefined;
 }
 
+/** Graph inputs whose ValueInfo had no shape at all (unknown rank, which ValueInfo cannot say). */
+const UNKNOWN_RANK = new WeakMap<Graph, Set<string>>();
+
+/** The names of graph inputs read without a declared shape: shape inference needs theirs given. */
+export function unknownRankInputs(graph: Graph): Set<string> {
+  return UNKNOWN_RANK.get(graph) ?? new Set();
+}
+
 function graphFromModel(model: ModelMsg, source: string): Graph {
   const notOnnx = (why: string) =>
     new UsageError(`${source} is not an ONNX model: ${why}`, 'give an .onnx model file (ONNX ModelProto); if it is one, the file may be cut short: fetch it again');
@@ -131,10 +139,13 @@ function convertGraph(g: GraphMsg, opset: number, source: string): Graph {
     graph.initializers.set(t.name, readTensor(t, `initializer '${t.name}'`, source));
   }
   // Before IR 4 every initializer was also listed as a graph input; those are not real inputs.
+  const unknownRank = new Set<string>();
   for (const v of g.input) {
     if (graph.initializers.has(v.name)) continue;
     graph.inputs.push(readValueInfo(v, 'input', source));
+    if (!v.type?.tensor_type?.shape) unknownRank.add(v.name);
   }
+  if (unknownRank.size > 0) UNKNOWN_RANK.set(graph, unknownRank);
   graph.outputs = g.output.map((v) => readValueInfo(v, 'output', source));
   if (graph.inputs.length === 0) {
     throw new UsageError(`${source} has a graph with no inputs: there is nothing to explain`, 'export the model with its input as a graph input (not an initializer or a constant)');

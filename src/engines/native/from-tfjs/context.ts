@@ -93,6 +93,12 @@ export function transposeData(data: Float32Array, shape: readonly number[], perm
 
 export class Context {
   readonly b: GraphBuilder;
+  /**
+   * Prefix of the values the current layer adds ("conv1/"), so that no intermediate value takes a name
+   * a later layer's output needs: every layer output is named after its layer.
+   */
+  prefix = '';
+  private readonly scalars = new Map<number, string>();
 
   constructor(readonly graph: Graph) {
     this.b = new GraphBuilder(graph);
@@ -105,7 +111,7 @@ export class Context {
   /** The value in TF.js's layout, transposing the channels-first one if needed. */
   tfValue(s: Sym): string {
     if (s.tf === undefined) {
-      s.tf = this.b.op('Transpose', [s.cf!], { perm: attr.ints(toTfPerm(s.shape.length)) }, 'to_nhwc');
+      s.tf = this.b.op('Transpose', [s.cf!], { perm: attr.ints(toTfPerm(s.shape.length)) }, `${this.prefix}to_nhwc`);
       this.graph.values.set(s.tf, { name: s.tf, dtype: s.dtype, shape: s.shape });
     }
     return s.tf;
@@ -116,7 +122,7 @@ export class Context {
     if (s.shape.length < 3) throw new Error(`channels-first view of a rank-${s.shape.length} tensor`);
     if (s.cf === undefined) {
       const rank = s.shape.length;
-      s.cf = this.b.op('Transpose', [s.tf!], { perm: attr.ints(toCfPerm(rank)) }, 'to_nchw');
+      s.cf = this.b.op('Transpose', [s.tf!], { perm: attr.ints(toCfPerm(rank)) }, `${this.prefix}to_nchw`);
       this.graph.values.set(s.cf, { name: s.cf, dtype: s.dtype, shape: permute(s.shape, toCfPerm(rank)) });
     }
     return s.cf;
@@ -136,21 +142,28 @@ export class Context {
     return inputs.every((s) => s.shape.length >= 3 && s.primary === 'cf' && s.shape.length === inputs[0].shape.length) ? 'cf' : 'tf';
   }
 
-  op(op: string, inputs: string[], attrs: Record<string, AttrValue> = {}, hint?: string): string {
-    return this.b.op(op, inputs, attrs, hint);
+  op(op: string, inputs: string[], attrs: Record<string, AttrValue> = {}, hint = op.toLowerCase()): string {
+    return this.b.op(op, inputs, attrs, `${this.prefix}${hint}`);
   }
 
+  /** A float32 initializer; `hint` names it in full (weights are named "layer/kernel"). */
   tensor(data: Float32Array, shape: number[], hint: string): string {
     const value: TensorValue = { dtype: 'float32', shape, data };
     return this.b.constant(value, hint);
   }
 
+  /** A float32 scalar initializer, shared by every use of the same value. */
   scalar(value: number, hint = 'scalar'): string {
-    return this.b.scalar(value, 'float32', hint);
+    let name = this.scalars.get(value);
+    if (name === undefined) {
+      name = this.b.scalar(value, 'float32', `const/${hint}`);
+      this.scalars.set(value, name);
+    }
+    return name;
   }
 
   int64s(values: number[], hint = 'shape'): string {
-    return this.b.int64s(values, hint);
+    return this.b.int64s(values, `${this.prefix}${hint}`);
   }
 }
 
