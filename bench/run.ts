@@ -1,8 +1,10 @@
 /**
- * `npm run bench`: timings of the standard workloads on the built-in digit CNN, on each backend.
- * Prints a Markdown table (medians of repeated runs, with ratios to Captum's figures on this machine)
- * and the kernels that dominate on wasm; BENCHMARKS.md records the results with the machine and date.
- * Options: --backends wasm,cpu   --repeats N
+ * `npm run bench`: timings of the standard workloads on the built-in digit CNN, on each engine: the
+ * native engine (onnxruntime with Glassbox's backward graphs) and TF.js on wasm and cpu. Prints a
+ * Markdown table (medians of repeated runs, ratios to Captum's figures on this machine, achieved
+ * GFLOP/s), the first call of each workload (which compiles the native sessions) and the kernels that
+ * dominate on wasm; BENCHMARKS.md records the results with the machine and date.
+ * Options: --engines native,wasm,cpu   --repeats N
  */
 import * as tf from '@tensorflow/tfjs';
 import { cpus } from 'node:os';
@@ -16,8 +18,8 @@ import { Occlusion } from '../src/attribution/perturbation/occlusion.js';
 import type { Model } from '../src/models/model.js';
 import type { NdArray } from '../src/tensor.js';
 
-const { values } = parseArgs({ options: { backends: { type: 'string', default: 'wasm,cpu' }, repeats: { type: 'string', default: '7' } } });
-const backends = values.backends!.split(',') as BackendName[];
+const { values } = parseArgs({ options: { engines: { type: 'string', default: 'native,wasm,cpu' }, repeats: { type: 'string', default: '7' } } });
+const engines = values.engines!.split(',') as ('native' | BackendName)[];
 const repeats = Number(values.repeats);
 
 /** Captum 0.8 (PyTorch 1.13, 2 threads) on this machine, seconds, for the same workloads. */
@@ -31,6 +33,8 @@ interface Workload {
   label: string;
   /** Units of work for the per-unit figure (gradient evaluations or forward passes). */
   units: number;
+  /** Floating-point operations per unit: 5.3 MFLOP a forward pass, twice that with an input gradient. */
+  flopPerUnit: number;
   unitName: string;
   run: (model: Model) => Promise<unknown>;
   /** Fewer repeats on slow backends. */
@@ -38,13 +42,13 @@ interface Workload {
 }
 
 const workloads: Workload[] = [
-  { id: 'ig-16', label: 'IG, 50 gausslegendre steps, 16 digits', units: 16 * 50, unitName: 'sample-step', maxRepeatsCpu: 1,
+  { id: 'ig-16', label: 'IG, 50 gausslegendre steps, 16 digits', units: 16 * 50, unitName: 'sample-step', flopPerUnit: 10.5e6, maxRepeatsCpu: 1,
     run: (m) => new IntegratedGradients(m).attribute(digits(16), { steps: 50, internalBatchSize: 200 }) },
-  { id: 'ig-1', label: 'IG, 50 gausslegendre steps, 1 digit', units: 50, unitName: 'step', maxRepeatsCpu: 3,
+  { id: 'ig-1', label: 'IG, 50 gausslegendre steps, 1 digit', units: 50, unitName: 'step', flopPerUnit: 10.5e6, maxRepeatsCpu: 3,
     run: (m) => new IntegratedGradients(m).attribute(digits(1), { steps: 50 }) },
-  { id: 'saliency-64', label: 'saliency, batch of 64', units: 64, unitName: 'sample', maxRepeatsCpu: 3,
+  { id: 'saliency-64', label: 'saliency, batch of 64', units: 64, unitName: 'sample', flopPerUnit: 10.5e6, maxRepeatsCpu: 3,
     run: (m) => new Saliency(m).attribute(digits(64), { internalBatchSize: 64 }) },
-  { id: 'occlusion-1', label: 'occlusion 4x4 window, stride 4, 1 digit', units: 50, unitName: 'forward pass', maxRepeatsCpu: 3,
+  { id: 'occlusion-1', label: 'occlusion 4x4 window, stride 4, 1 digit', units: 50, unitName: 'forward pass', flopPerUnit: 5.3e6, maxRepeatsCpu: 3,
     run: (m) => new Occlusion(m).attribute(digits(1), { window: [4, 4, 1], strides: [4, 4, 1], internalBatchSize: 64 }) },
 ];
 
@@ -56,26 +60,34 @@ function median(xs: number[]): number {
 
 const rows: string[] = [];
 const results: Record<string, unknown>[] = [];
-for (const backend of backends) {
+for (const engine of engines) {
+  const backend: BackendName = engine === 'cpu' ? 'cpu' : 'wasm';
   await useBackend(backend);
-  const model = await loadModel('digits', { backend });
+  const t0 = performance.now();
+  const model = await loadModel('digits', { backend, engine: engine === 'native' ? 'native' : 'tfjs' });
+  const loadMs = performance.now() - t0;
+  const label = engine === 'native' ? 'native (onnxruntime)' : `tfjs ${engine}`;
+  process.stderr.write(`${label}: model loaded in ${loadMs.toFixed(0)} ms\n`);
   for (const w of workloads) {
-    const n = backend === 'cpu' ? Math.min(repeats, w.maxRepeatsCpu ?? repeats) : repeats;
-    await w.run(model); // warm-up: kernel set-up and first-touch allocation
+    const n = engine === 'cpu' ? Math.min(repeats, w.maxRepeatsCpu ?? repeats) : repeats;
+    const first = performance.now();
+    await w.run(model); // warm-up: compiles native sessions, sets up kernels
+    const firstMs = performance.now() - first;
     const times: number[] = [];
     for (let i = 0; i < n; i++) {
-      const t0 = performance.now();
+      const t = performance.now();
       await w.run(model);
-      times.push(performance.now() - t0);
+      times.push(performance.now() - t);
     }
     const med = median(times);
     const captum = CAPTUM_SECONDS[w.id];
     const ratio = captum ? `${(med / 1000 / captum).toFixed(2)}x` : '';
-    rows.push(`| ${backend} | ${w.label} | ${med.toFixed(1)} | ${Math.min(...times).toFixed(1)} | ${(med / w.units).toFixed(3)} ms/${w.unitName} | ${n} | ${captum ? captum * 1000 : ''} | ${ratio} |`);
-    results.push({ backend, workload: w.id, medianMs: med, minMs: Math.min(...times), runs: n, captumMs: captum ? captum * 1000 : null });
-    process.stderr.write(`${backend} ${w.id}: median ${med.toFixed(1)} ms over ${n}\n`);
+    const gflops = (w.units * w.flopPerUnit) / (med / 1000) / 1e9;
+    rows.push(`| ${label} | ${w.label} | ${med.toFixed(1)} | ${Math.min(...times).toFixed(1)} | ${firstMs.toFixed(0)} | ${(med / w.units).toFixed(3)} ms/${w.unitName} | ${gflops.toFixed(1)} | ${n} | ${captum ? captum * 1000 : ''} | ${ratio} |`);
+    results.push({ engine, workload: w.id, medianMs: med, minMs: Math.min(...times), firstMs, runs: n, captumMs: captum ? captum * 1000 : null });
+    process.stderr.write(`${label} ${w.id}: median ${med.toFixed(1)} ms over ${n}\n`);
   }
-  if (backend === 'wasm') {
+  if (engine === 'wasm') {
     const profile = await tf.profile(async () => { await workloads[0].run(model); });
     const byKernel = new Map<string, number>();
     for (const k of profile.kernels) byKernel.set(k.name, (byKernel.get(k.name) ?? 0) + Number(k.kernelTimeMs));
@@ -89,5 +101,5 @@ for (const backend of backends) {
 }
 
 process.stdout.write(`\nmachine: ${cpus()[0]?.model ?? 'unknown'} x ${cpus().length}, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}\n\n`);
-process.stdout.write('| backend | workload | median ms | min ms | per unit | runs | Captum ms | ratio to Captum |\n|---|---|---|---|---|---|---|---|\n');
+process.stdout.write('| engine | workload | median ms | min ms | first call ms | per unit | GFLOP/s | runs | Captum ms | ratio to Captum |\n|---|---|---|---|---|---|---|---|---|---|\n');
 process.stdout.write(`${rows.join('\n')}\n`);

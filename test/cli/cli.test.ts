@@ -195,9 +195,27 @@ describe('glassbox CLI', () => {
     });
   });
 
+  it('--engine native and --engine tfjs give the same attributions; an ONNX file runs natively', async () => {
+    const args = ['attribute', '--model', 'digits', '--input', SEVEN, '--method', 'integrated-gradients', '--steps', '16'];
+    const native = JSON.parse((await run(...args, '--engine', 'native')).stdout) as AttributeOutput;
+    const tfjs = JSON.parse((await run(...args, '--engine', 'tfjs')).stdout) as AttributeOutput;
+    const scale = Math.max(...tfjs.attributions.map(Math.abs));
+    assert.ok(native.attributions.every((v, i) => Math.abs(v - tfjs.attributions[i]) <= 1e-4 * scale));
+    assert.equal((await run(...args, '--engine', 'gpu')).code, 2);
+    const onnx = await run('attribute', '--model', 'test/data/models/mnist-onnx/mnist-cntk-opset7.onnx', '--input', SEVEN,
+      '--method', 'grad-cam', '--layer', 'ReLU114_Output_0', '--upsample', 'bilinear');
+    assert.equal(onnx.code, 0, onnx.stderr);
+    const o = JSON.parse(onnx.stdout) as AttributeOutput;
+    assert.deepEqual(o.shape, [1, 1, 28, 28]);
+    assert.equal(o.target, 7);
+    const refused = await run('attribute', '--model', 'test/data/models/mnist-onnx/mnist-cntk-opset7.onnx', '--input', SEVEN, '--method', 'saliency', '--engine', 'tfjs');
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /ONNX model, which runs on the native engine/);
+  });
+
   it('--backend cpu gives the same saliency as wasm', async () => {
-    const wasm = JSON.parse((await run('attribute', '--model', 'digits', '--input', SEVEN, '--method', 'saliency')).stdout) as AttributeOutput;
-    const cpu = await run('attribute', '--model', 'digits', '--input', SEVEN, '--method', 'saliency', '--backend', 'cpu');
+    const wasm = JSON.parse((await run('attribute', '--model', 'digits', '--input', SEVEN, '--method', 'saliency', '--engine', 'tfjs')).stdout) as AttributeOutput;
+    const cpu = await run('attribute', '--model', 'digits', '--input', SEVEN, '--method', 'saliency', '--backend', 'cpu', '--engine', 'tfjs');
     assert.equal(cpu.code, 0, cpu.stderr);
     assert.equal(activeBackend(), 'cpu');
     const c = JSON.parse(cpu.stdout) as AttributeOutput;

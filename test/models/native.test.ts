@@ -1,7 +1,7 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { useBackend } from '../../src/backend.js';
@@ -115,6 +115,18 @@ describe('the native engine (onnxruntime, Glassbox autodiff)', () => {
       tf.dispose([out, zero]);
       model.dispose();
     });
+  });
+
+  it('refuses a truncated ONNX file clearly, and keeps working for other models', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'glassbox-native-'));
+    const bytes = readFileSync(MNIST_ONNX);
+    writeFileSync(join(dir, 'cut.onnx'), bytes.subarray(0, Math.floor(bytes.length / 2)));
+    await assert.rejects(loadModel(join(dir, 'cut.onnx')), (e: Error) => e instanceof GlassboxError && /truncated|ends/.test(e.message) && /fix:/.test(e.message));
+    const model = await loadModel(MNIST_ONNX);
+    const out = await model.forward(tf.zeros([1, 1, 28, 28]));
+    assert.deepEqual(out.shape, [1, 10]);
+    out.dispose();
+    model.dispose();
   });
 
   it('falls back to the TF.js engine, in one line, for a model it cannot convert; refuses when native is asked for', async () => {

@@ -17,6 +17,7 @@ const broadcast = (c: NodeContext): OutInfo[] => [{ dtype: c.dtype(0), shape: br
 const UNARY = [
   'Neg', 'Sqrt', 'Exp', 'Log', 'Relu', 'LeakyRelu', 'Elu', 'Selu', 'Sigmoid', 'HardSigmoid', 'Tanh', 'Erf', 'Gelu', 'Softmax',
   'LogSoftmax', 'Abs', 'Sign', 'Reciprocal', 'Floor', 'Ceil', 'Round', 'Softplus', 'Sin', 'Cos', 'Identity', 'Clip', 'Not',
+  'Softsign', 'ThresholdedRelu', 'HardSwish',
 ];
 const BINARY = ['Add', 'Sub', 'Mul', 'Div', 'Pow', 'PRelu', 'Mod', 'Max', 'Min', 'Sum', 'Mean'];
 const COMPARE = ['Equal', 'Less', 'Greater', 'LessOrEqual', 'GreaterOrEqual', 'And', 'Or', 'Xor'];
@@ -379,19 +380,28 @@ function gatherElements(c: NodeContext): OutInfo[] {
 
 /** Which axes a Reduce* node reduces (undefined: none, the identity). */
 export function reduceAxes(c: NodeContext, rank: number): number[] | undefined {
-  const since = c.op === 'ReduceSum' ? 13 : 18;
-  const axes = axesOf(c, since);
+  const axes = axesOf(c, reduceAxesInputSince(c.op));
   if (!axes || axes.length === 0) {
     return intAttr(c.node, 'noop_with_empty_axes', 0) === 1 ? undefined : Array.from({ length: rank }, (_, i) => i);
   }
   return axes.map((a) => c.axis(a, rank));
 }
 
+/** The opset from which a Reduce* op takes its axes as input 1 rather than as an attribute. */
+function reduceAxesInputSince(op: string): number {
+  return op === 'ReduceSum' ? 13 : 18;
+}
+
 function reduce(c: NodeContext): OutInfo[] {
   const x = c.shape(0);
+  const keep = intAttr(c.node, 'keepdims', 1) === 1;
+  // Axes computed at run time (autodiff's unbroadcast of a shape it cannot decide writes NonZero ->
+  // ReduceSum): with keepdims the rank stays, and only sizes of 1 are sure to; without, not even the rank.
+  if (keep && c.opset >= reduceAxesInputSince(c.op) && c.has(1) && !c.value(1)) {
+    return [{ dtype: c.dtype(0), shape: x.map((d) => (d === 1 ? 1 : null)) }];
+  }
   const axes = reduceAxes(c, x.length);
   if (!axes) return same(c);
-  const keep = intAttr(c.node, 'keepdims', 1) === 1;
   const shape = keep ? x.map((d, i) => (axes.includes(i) ? 1 : d)) : x.filter((_, i) => !axes.includes(i));
   return [{ dtype: c.dtype(0), shape }];
 }
@@ -506,6 +516,26 @@ function topK(c: NodeContext): OutInfo[] {
   return [{ dtype: c.dtype(0), shape }, { dtype: 'int64', shape: [...shape] }];
 }
 
+/**
+ * NonZero: the indices of the non-zero elements, [rank, count] int64. The count is data: known when
+ * the input is a constant or empty, unknown otherwise. onnxruntime gives a scalar one coordinate row.
+ */
+function nonZero(c: NodeContext): OutInfo[] {
+  const x = c.shape(0);
+  const v = c.value(0);
+  let count: Dim = null;
+  if (v) {
+    // float16 values are bit patterns: -0 (0x8000) is zero too.
+    const isZero = v.dtype === 'float16' ? (e: number | bigint) => (Number(e) & 0x7fff) === 0 : (e: number | bigint) => Number(e) === 0;
+    count = 0;
+    const data = v.data as ArrayLike<number | bigint>;
+    for (let i = 0; i < data.length; i++) if (!isZero(data[i])) count++;
+  } else if (x.includes(0)) {
+    count = 0;
+  }
+  return [{ dtype: 'int64', shape: [Math.max(x.length, 1), count] }];
+}
+
 function size(): OutInfo[] {
   return [{ dtype: 'int64', shape: [] }];
 }
@@ -517,11 +547,13 @@ export const RULES: Record<string, Rule> = {
   Reshape: reshape, Flatten: flatten, Transpose: transpose, Squeeze: squeeze, Unsqueeze: unsqueeze, Concat: concat,
   Split: split, Slice: slice, Gather: gather, GatherElements: gatherElements,
   ReduceMean: reduce, ReduceSum: reduce, ReduceMax: reduce, ReduceMin: reduce, ReduceProd: reduce,
+  ReduceSumSquare: reduce, ReduceL1: reduce, ReduceL2: reduce, ReduceLogSum: reduce, ReduceLogSumExp: reduce,
   ArgMax: argReduce, ArgMin: argReduce,
   Where: where, Clip: clip, Dropout: dropout, Cast: cast, Constant: constant, Shape: shape, Size: size,
   ConstantOfShape: constantOfShape, Expand: expand, Tile: tile, Pad: pad, OneHot: oneHot, Range: range, TopK: topK,
   // Ops whose output is shaped like their first input (gradient graphs use the scatters).
   ScatterElements: same, ScatterND: same, CumSum: same, InstanceNormalization: same, LRN: same,
+  NonZero: nonZero,
 };
 for (const op of UNARY) RULES[op] ??= same;
 for (const op of BINARY) RULES[op] = broadcast;
