@@ -75,7 +75,9 @@ export async function runExplain(flags: ParsedOptions, io: CommandIo): Promise<n
     const skipped: string[] = [];
     for (const entry of methods) {
       if (!usable(model, entry)) {
-        const why = `${entry.name} needs ${entry.needsRule ? 'a layered TF.js model' : 'a layer with spatial output'}`;
+        const why = entry.family === 'gradient' && model.info.gradientsUnavailable
+          ? `${entry.name} needs gradients (${model.info.gradientsUnavailable})`
+          : `${entry.name} needs ${entry.needsRule ? 'a layered model' : 'a layer with spatial output'}`;
         if (requested) throw new UsageError(`${why}, which ${model.info.name} does not have`, 'leave it out of --methods');
         skipped.push(why);
         continue;
@@ -133,6 +135,7 @@ function parseMethodList(raw: string | undefined): MethodEntry[] | undefined {
 }
 
 function usable(model: Model, entry: MethodEntry): boolean {
+  if (entry.family === 'gradient' && model.info.gradientsUnavailable) return false;
   if (entry.needsRule && !model.supportsRule('guided-backprop')) return false;
   if (entry.needsLayer && !model.info.layers.some((l) => l.outputShape.length >= 3)) return false;
   return true;

@@ -69,7 +69,15 @@ export async function loadModel(pathOrName: string, options: LoadModelOptions = 
   if (isOnnxFile(path)) {
     if (options.engine === 'tfjs') throw new UsageError(`${path} is an ONNX model, which runs on the native engine`, 'leave out --engine tfjs');
     const model = NativeModel.fromOnnxFile(path, { ...descriptionOf({}, options, path), threads: options.threads });
-    await probe(model);
+    await probe(model, { gradients: false });
+    try {
+      await probe(model);
+    } catch (err) {
+      if (!(err instanceof GlassboxError)) throw err;
+      // Perturbation methods need only forward passes; say so once and keep the model.
+      model.info.gradientsUnavailable = err.message.split('\n')[0];
+      log(`glassbox: gradient methods are not available for ${model.info.name} (${model.info.gradientsUnavailable}); perturbation methods (occlusion, feature-ablation, shapley-values) are`);
+    }
     return model;
   }
   const handler = fileHandler(path);
@@ -122,11 +130,12 @@ async function nativeOrReason(net: tf.LayersModel, description: ModelDescription
   }
 }
 
-/** One forward and one backward pass on a zero input; returns nothing, throws what they throw. */
-async function probe(model: Model): Promise<void> {
+/** One forward and (unless told not to) one backward pass on a zero input; throws what they throw. */
+async function probe(model: Model, what: { gradients?: boolean } = {}): Promise<void> {
   const x = tf.zeros([1, ...model.info.inputShape]);
   try {
     (await model.forward(x)).dispose();
+    if (what.gradients === false) return;
     const g = await model.gradients(x, { target: { kind: 'index', indices: new Int32Array([0]) } });
     tf.dispose([g.selected, g.inputGradients]);
   } finally {

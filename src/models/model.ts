@@ -73,6 +73,8 @@ export interface ModelInfo {
   preprocessing?: ImagePreprocessing;
   /** Free-form facts the model carries (training accuracy, source). */
   description?: string;
+  /** Set when the model has no gradients (an operator without a backward rule): why, for messages. */
+  gradientsUnavailable?: string;
 }
 
 /**

@@ -112,6 +112,10 @@ export class NativeModel implements Model {
   }
 
   async gradients(inputs: tf.Tensor, request: GradientRequest): Promise<Gradients> {
+    if (this.info.gradientsUnavailable) {
+      throw new UsageError(`gradient methods cannot run on model ${this.info.name}: ${this.info.gradientsUnavailable}`,
+        'use a perturbation method: occlusion, feature-ablation or shapley-values');
+    }
     const rule = request.rule ?? { kind: 'standard' };
     const layer = request.layer === undefined ? undefined : this.layer(request.layer);
     const batch = inputs.shape[0];

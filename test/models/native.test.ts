@@ -9,6 +9,8 @@ import { loadModel } from '../../src/models/load.js';
 import { NativeModel } from '../../src/models/native.js';
 import { fileHandler } from '../../src/models/tfjs-file-io.js';
 import { GlassboxError } from '../../src/errors.js';
+import { emptyGraph, GraphBuilder } from '../../src/engines/native/graph.js';
+import { writeOnnx } from '../../src/engines/native/write.js';
 import { readIdx } from '../../src/io/idx.js';
 import { Saliency } from '../../src/attribution/gradient/saliency.js';
 import { InputXGradient } from '../../src/attribution/gradient/input-x-gradient.js';
@@ -126,6 +128,27 @@ describe('the native engine (onnxruntime, Glassbox autodiff)', () => {
     const out = await model.forward(tf.zeros([1, 1, 28, 28]));
     assert.deepEqual(out.shape, [1, 10]);
     out.dispose();
+    model.dispose();
+  });
+
+  it('an ONNX model with an operator that has no backward rule still gets perturbation methods, and says so once', async () => {
+    const graph = emptyGraph('floored', 13);
+    graph.inputs.push({ name: 'x', dtype: 'float32', shape: ['N', 4] });
+    const b = new GraphBuilder(graph);
+    const w = b.constant({ dtype: 'float32', shape: [4, 3], data: Float32Array.from({ length: 12 }, (_, i) => (i % 5) - 2) }, 'w');
+    const floored = b.op('Floor', [b.op('MatMul', ['x', w])]);
+    graph.nodes.push({ op: 'Add', domain: '', name: 'out_node', inputs: [floored, b.scalar(0.5)], outputs: ['y'], attrs: {} });
+    graph.outputs.push({ name: 'y', dtype: 'float32', shape: ['N', 3] });
+    const dir = mkdtempSync(join(tmpdir(), 'glassbox-native-'));
+    writeFileSync(join(dir, 'floored.onnx'), writeOnnx(graph));
+    const lines: string[] = [];
+    const model = await loadModel(join(dir, 'floored.onnx'), { log: (l) => lines.push(l) });
+    assert.equal(lines.length, 1);
+    assert.match(lines[0], /gradient methods are not available for .*floored\.onnx \(.*Floor.*\); perturbation methods/);
+    const x = { shape: [2, 4], data: Float32Array.from([1, 2, 3, 4, -1, 0.5, 2, 0]) };
+    await assert.rejects(new Saliency(model).attribute(x, { target: 0 }), (e: Error) => /Floor/.test(e.message) && /occlusion/.test(e.message));
+    const fa = await new FeatureAblation(model).attribute(x, { target: 0 });
+    assert.ok(fa.attributions.some((v) => v !== 0));
     model.dispose();
   });
 

@@ -1,5 +1,5 @@
 import { GlassboxError } from '../../../errors.js';
-import { type DType, attr, intAttr, intsAttr } from '../graph.js';
+import { type DType, type Node, attr, intAttr, intsAttr } from '../graph.js';
 import { type WindowGeometry, scatterBackAttrs, windowGeometry } from './conv.js';
 import { type Emitter, range, tensorOf } from './emitter.js';
 import { type BackwardContext, gradOf, registerGradient } from './registry.js';
@@ -55,10 +55,60 @@ export function routeToMax(e: Emitter, x: string, g: string, geometry: WindowGeo
   return e.reshape(wide ? e.cast(back, 'float64') : back, xShape);
 }
 
+/** Scatters a pool-output-shaped gradient back onto the pool's input (x-shaped). */
+type Router = (g: string) => string;
+
+/**
+ * The fast route back to the maxima: the forward MaxPool's own Indices output (added to the node in
+ * the gradient graph when the model does not ask for it), which holds, for each window, the flat
+ * row-major index into x (batch and channels included) of its first maximum: onnxruntime scans each
+ * window in row-major order and keeps a value only when strictly greater, so ties go to the first,
+ * as TF and PyTorch. Each gradient is then put there: MaxUnpool when the windows do not overlap (no
+ * index repeats), ScatterElements adding up repeats (opset 16) when they do. Undefined when the
+ * attributes leave the indices in another order (storage_order 1) or the opset has no such ops:
+ * routeToMax then.
+ */
+function indexRouter(ctx: BackwardContext, geometry: WindowGeometry): Router | undefined {
+  const { e, node } = ctx;
+  const x = node.inputs[0];
+  const dtype = e.dtype(x);
+  if (e.opset < 11 || intAttr(node, 'storage_order', 0) !== 0 || !(dtype === 'float32' || dtype === 'float64')) return undefined;
+  const { kernel, strides, dilations } = geometry;
+  const disjoint = kernel.every((k, i) => strides[i] >= (k - 1) * dilations[i] + 1);
+  if (!disjoint && e.opset < 16) return undefined;
+  const indices = poolIndices(e, node);
+  const xShape = e.shapeOf(x);
+  if (disjoint) {
+    // MaxUnpool has a float kernel only: float64 gradients are routed in float32 (exact: each value is
+    // only moved, never added).
+    const attrs = { kernel_shape: attr.ints(kernel), strides: attr.ints(strides) };
+    return (g) => {
+      const unpooled = e.op('MaxUnpool', [dtype === 'float32' ? g : e.cast(g, 'float32'), indices, xShape], attrs);
+      return dtype === 'float32' ? unpooled : e.cast(unpooled, dtype);
+    };
+  }
+  return (g) => {
+    const flat = e.op('ScatterElements', [e.reshape(e.zerosLike(x), [-1]), e.reshape(indices, [-1]), e.reshape(g, [-1])],
+      { axis: attr.int(0), reduction: attr.string('add') });
+    return e.reshape(flat, xShape);
+  };
+}
+
+/** The Indices output of a forward MaxPool node, given to it when it has none. */
+function poolIndices(e: Emitter, node: Node): string {
+  const existing = node.outputs[1];
+  if (existing) return existing;
+  const name = e.b.fresh(`${node.name || 'maxpool'}_indices`);
+  node.outputs[1] = name;
+  const y = e.info(node.outputs[0]);
+  e.forward.values.set(name, { name, dtype: 'int64', shape: [...y.shape] });
+  return name;
+}
+
 // DeepLIFT for max pooling as tfjs-rules.ts's rescaleMaxPool (Captum's rule): the output difference
 // max(p(x), p(x0)) - p(x0) is routed through both halves' argmax and divided by the input difference;
 // where that difference is below eps, the ordinary gradient. The references' half of dy is unused.
-function deepLiftMaxPool(ctx: BackwardContext, geometry: WindowGeometry): string {
+function deepLiftMaxPool(ctx: BackwardContext, geometry: WindowGeometry, router: Router | undefined): string {
   if (ctx.rule.kind !== 'deeplift') throw new Error('autodiff: DeepLIFT max-pool outside DeepLIFT');
   const { e, node } = ctx;
   const x = node.inputs[0];
@@ -69,15 +119,21 @@ function deepLiftMaxPool(ctx: BackwardContext, geometry: WindowGeometry): string
   const [y1, y0] = e.halves(y);
   const [dy1] = e.halves(dy);
   const crossMax = e.op('Max', [y1, y0]);
-  const halfShape = e.op('Shape', [x1]);
-  const routed = e.add(
-    routeToMax(e, x1, e.mul(dy1, e.sub(crossMax, y0)), geometry, dtype, halfShape),
-    routeToMax(e, x0, e.mul(dy1, e.sub(y1, crossMax)), geometry, dtype, halfShape),
-  );
+  const toInputs = e.mul(dy1, e.sub(crossMax, y0));
+  const toReferences = e.mul(dy1, e.sub(y1, crossMax));
+  let routed: string;
+  if (router) {
+    // One scatter of both halves through the forward indices: each half's rows land in its own half.
+    const [first, second] = e.halves(router(e.concat([toInputs, toReferences], 0)));
+    routed = e.add(first, second);
+  } else {
+    const halfShape = e.op('Shape', [x1]);
+    routed = e.add(routeToMax(e, x1, toInputs, geometry, dtype, halfShape), routeToMax(e, x0, toReferences, geometry, dtype, halfShape));
+  }
   const deltaIn = e.sub(x1, x0);
   const small = e.op('Less', [e.op('Abs', [deltaIn]), e.scalar(ctx.rule.eps, dtype)]);
   const ratio = e.div(routed, e.where(small, e.scalar(1, dtype), deltaIn));
-  const standard = routeToMax(e, x, dy, geometry, dtype, e.shapeOf(x));
+  const standard = router ? router(dy) : routeToMax(e, x, dy, geometry, dtype, e.shapeOf(x));
   return e.where(e.concat([small, small], 0), standard, e.concat([ratio, ratio], 0));
 }
 
@@ -89,8 +145,9 @@ registerGradient('MaxPool', {
     if (ctx.dy[1]) throw new GlassboxError(`MaxPool node "${node.name}": its indices have no gradient`);
     const x = node.inputs[0];
     const geometry = geometryOf(ctx, x);
-    if (ctx.rule.kind === 'deeplift') return [deepLiftMaxPool(ctx, geometry)];
-    return [routeToMax(e, x, gradOf(ctx), geometry, e.dtype(x), e.shapeOf(x))];
+    const router = indexRouter(ctx, geometry);
+    if (ctx.rule.kind === 'deeplift') return [deepLiftMaxPool(ctx, geometry, router)];
+    return [router ? router(gradOf(ctx)) : routeToMax(e, x, gradOf(ctx), geometry, e.dtype(x), e.shapeOf(x))];
   },
 });
 
