@@ -84,12 +84,26 @@ function padBefore(pad: Pad, size: number, out: number, k: number, s: number): n
   return Math.floor(Math.max((out - 1) * s + k - size, 0) / 2);
 }
 
+/**
+ * Comparisons are piecewise constant, so their gradient is zero; TF.js registers none, which makes
+ * tf.grad fail through layers built on them (ThresholdedReLU computes x * cast(x > theta)).
+ */
+const COMPARISONS = ['Greater', 'GreaterEqual', 'Less', 'LessEqual', 'Equal', 'NotEqual'];
+
 let installed = false;
 
 /** Routes the MaxPool gradient through maxPoolBackward whenever the wasm backend is active. */
 export function installKernelFixes(): void {
   if (installed) return;
   installed = true;
+  for (const kernelName of COMPARISONS) {
+    if (tf.getGradient(kernelName)) continue;
+    tf.registerGradient({
+      kernelName,
+      inputsToSave: ['a', 'b'],
+      gradFunc: (_dy, saved) => ({ a: () => tf.zerosLike(saved[0]), b: () => tf.zerosLike(saved[1]) }),
+    });
+  }
   const original = tf.getGradient('MaxPool');
   tf.registerGradient({
     kernelName: 'MaxPool',

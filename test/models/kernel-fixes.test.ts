@@ -55,3 +55,14 @@ describe('max-pool gradient fix', () => {
     });
   });
 });
+
+describe('comparison gradients', () => {
+  it('are zero, so tf.grad passes through a thresholdedReLU layer: gradient = 1 above theta, 0 below', async () => {
+    await useBackend('wasm');
+    const layer = tf.layers.thresholdedReLU({ theta: 0.5 });
+    const x = tf.tensor1d([-1, 0.2, 0.7, 2]);
+    const g = tf.grad((z: tf.Tensor) => tf.sum(layer.apply(z) as tf.Tensor))(x);
+    assert.deepEqual(Array.from(g.dataSync()), [0, 0, 1, 1]);
+    tf.dispose([x, g]);
+  });
+});
