@@ -1,5 +1,5 @@
 import { GlassboxError } from '../../../errors.js';
-import { type AttrValue, type Node, attr, intAttr, intsAttr, stringAttr } from '../graph.js';
+import { type AttrValue, type Node, type TensorValue, attr, intAttr, intsAttr, stringAttr } from '../graph.js';
 import { type Emitter, range } from './emitter.js';
 import { type BackwardContext, gradOf, linearWhileOneVaries, registerGradient, unsupportedInput } from './registry.js';
 
@@ -106,6 +106,54 @@ function weightGradient(ctx: BackwardContext, x: string, g: WindowGeometry, grou
   return e.concat(parts, 0);
 }
 
+/**
+ * W [M, C / group, k...] as the kernel of the convolution that transposes it: [C, M / group, k...]
+ * with every spatial axis reversed (W'[j C/g + c, m, t] = W[j M/g + m, c, k - 1 - t] in group j).
+ */
+function flippedKernel(w: TensorValue, group: number): TensorValue {
+  const [filters, perGroupIn, ...kernel] = w.shape;
+  const perGroupOut = filters / group;
+  const taps = kernel.reduce((a, b) => a * b, 1);
+  const data = new (w.data.constructor as new (n: number) => typeof w.data)(w.data.length);
+  for (let j = 0; j < group; j++) {
+    for (let m = 0; m < perGroupOut; m++) {
+      for (let c = 0; c < perGroupIn; c++) {
+        const from = ((j * perGroupOut + m) * perGroupIn + c) * taps;
+        const to = ((j * perGroupIn + c) * perGroupOut + m) * taps;
+        // Reversing every spatial axis of a row-major block reverses its flat order.
+        for (let t = 0; t < taps; t++) data[to + t] = w.data[from + taps - 1 - t];
+      }
+    }
+  }
+  return { dtype: w.dtype, shape: [perGroupIn * group, perGroupOut, ...kernel], data };
+}
+
+/**
+ * dX of a stride-1 convolution with constant weights, as a convolution of dy with the flipped,
+ * transposed kernel, padded by (k - 1) d minus the forward's pads: onnxruntime runs Conv in its
+ * blocked (NCHWc) kernels, about twice as fast as ConvTranspose, when the output has channels to
+ * fill the blocks. Undefined where that does not apply (ConvTranspose then).
+ */
+function inputGradientAsConv(ctx: BackwardContext, w: string, g: WindowGeometry, group: number): string | undefined {
+  const { e } = ctx;
+  const value = e.constantValue(w);
+  if (!value) return undefined;
+  const channels = value.shape[1] * group;
+  if (group !== 1 || channels % 8 !== 0) return undefined;
+  if (g.strides.some((s) => s !== 1)) return undefined;
+  const reach = g.kernel.map((k, i) => (k - 1) * g.dilations[i]);
+  const begin = reach.map((r, i) => r - g.begin[i]);
+  const end = reach.map((r, i) => r - g.end[i]);
+  if ([...begin, ...end].some((p) => p < 0)) return undefined;
+  const flipped = e.constant(flippedKernel(value, group), 'conv_flipped');
+  return e.op('Conv', [gradOf(ctx), flipped], {
+    kernel_shape: attr.ints(g.kernel),
+    dilations: attr.ints(g.dilations),
+    pads: attr.ints([...begin, ...end]),
+    group: attr.int(group),
+  });
+}
+
 // Y = conv(X, W) + B. dX is the transposed convolution of dy with the same W (which ConvTranspose
 // reads as [in = M, out / group = C / group, k...], exactly Conv's layout).
 registerGradient('Conv', {
@@ -117,7 +165,7 @@ registerGradient('Conv', {
     const group = intAttr(node, 'group', 1);
     const g = windowGeometry(e, node, x, y, kernelOf(ctx, w));
     return [
-      ctx.needs[0] ? e.op('ConvTranspose', [gradOf(ctx), w], scatterBackAttrs(g, group)) : null,
+      ctx.needs[0] ? inputGradientAsConv(ctx, w, g, group) ?? e.op('ConvTranspose', [gradOf(ctx), w], scatterBackAttrs(g, group)) : null,
       ctx.needs[1] ? weightGradient(ctx, x, g, group) : null,
       ctx.needs[2] ? biasGradient(ctx) : null,
     ];

@@ -35,9 +35,13 @@ registerGradient('Relu', {
   backward(ctx) {
     const { e, node } = ctx;
     const x = node.inputs[0];
+    // The mask from the output (y > 0 exactly where x > 0): the pre-activation need not be kept, so
+    // onnxruntime can still fuse a Conv with its Relu. Derivative 0 at x = 0, as TF and PyTorch.
+    // Mul by the cast mask runs about twice as fast as Where(mask, dy, 0) on onnxruntime's CPU provider.
+    const mask = () => indicator(ctx, positive(ctx, node.outputs[0]), x);
     // Guided backprop: only positive gradients pass, and only where the input was positive.
-    if (ctx.rule.kind === 'guided-backprop') return [e.mul(e.op('Relu', [gradOf(ctx)]), indicator(ctx, positive(ctx, x), x))];
-    // Derivative 0 at x = 0, as TF and PyTorch.
+    if (ctx.rule.kind === 'guided-backprop') return [e.mul(e.op('Relu', [gradOf(ctx)]), mask())];
+    if (ctx.rule.kind === 'standard') return [e.mul(gradOf(ctx), mask())];
     return [unaryBackward(ctx, () => indicator(ctx, positive(ctx, x), x))];
   },
 });

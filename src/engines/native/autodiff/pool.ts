@@ -1,5 +1,5 @@
 import { GlassboxError } from '../../../errors.js';
-import { type DType, type Node, attr, intAttr, intsAttr } from '../graph.js';
+import { type AttrValue, type DType, type Node, attr, intAttr, intsAttr } from '../graph.js';
 import { type WindowGeometry, scatterBackAttrs, windowGeometry } from './conv.js';
 import { type Emitter, range, tensorOf } from './emitter.js';
 import { type BackwardContext, gradOf, registerGradient } from './registry.js';
@@ -73,23 +73,24 @@ function indexRouter(ctx: BackwardContext, geometry: WindowGeometry): Router | u
   const x = node.inputs[0];
   const dtype = e.dtype(x);
   if (e.opset < 11 || intAttr(node, 'storage_order', 0) !== 0 || !(dtype === 'float32' || dtype === 'float64')) return undefined;
-  const { kernel, strides, dilations } = geometry;
-  const disjoint = kernel.every((k, i) => strides[i] >= (k - 1) * dilations[i] + 1);
+  const { kernel, strides, dilations, begin, inSize, outSize } = geometry;
+  // MaxUnpool checks that the output is at least (out - 1) stride + kernel - pads: ceil-mode windows
+  // hanging past the end need that much end padding, which it accepts below the kernel size.
+  const unpoolEnd = kernel.map((k, i) => Math.max(0, (outSize[i] - 1) * strides[i] + k - begin[i] - inSize[i]));
+  const disjoint = kernel.every((k, i) => strides[i] >= (k - 1) * dilations[i] + 1 && begin[i] < k && unpoolEnd[i] < k);
   if (!disjoint && e.opset < 16) return undefined;
   const indices = poolIndices(e, node);
   const xShape = e.shapeOf(x);
-  if (disjoint) {
-    // MaxUnpool has a float kernel only: float64 gradients are routed in float32 (exact: each value is
-    // only moved, never added).
-    const attrs = { kernel_shape: attr.ints(kernel), strides: attr.ints(strides) };
-    return (g) => {
-      const unpooled = e.op('MaxUnpool', [dtype === 'float32' ? g : e.cast(g, 'float32'), indices, xShape], attrs);
-      return dtype === 'float32' ? unpooled : e.cast(unpooled, dtype);
-    };
+  // MaxUnpool (float kernel only) where no index repeats; ScatterElements otherwise, adding the
+  // repeats up, and in float64, which it runs in double.
+  if (disjoint && dtype === 'float32') {
+    const attrs = { kernel_shape: attr.ints(kernel), strides: attr.ints(strides), pads: attr.ints([...begin, ...unpoolEnd]) };
+    return (g) => e.op('MaxUnpool', [g, indices, xShape], attrs);
   }
+  const scatterAttrs: Record<string, AttrValue> = { axis: attr.int(0) };
+  if (!disjoint) scatterAttrs.reduction = attr.string('add');
   return (g) => {
-    const flat = e.op('ScatterElements', [e.reshape(e.zerosLike(x), [-1]), e.reshape(indices, [-1]), e.reshape(g, [-1])],
-      { axis: attr.int(0), reduction: attr.string('add') });
+    const flat = e.op('ScatterElements', [e.reshape(e.zerosLike(x), [-1]), e.reshape(indices, [-1]), e.reshape(g, [-1])], scatterAttrs);
     return e.reshape(flat, xShape);
   };
 }

@@ -1,0 +1,201 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { type AttrValue, type DType, type Graph, GraphBuilder, type TensorValue, attr, emptyGraph } from '../../../src/engines/native/graph.js';
+import { inferShapes } from '../../../src/engines/native/shapes.js';
+import { OnnxSession } from '../../../src/engines/native/runtime.js';
+import { buildGradientGraph } from '../../../src/engines/native/autodiff/index.js';
+import { gradCheck } from '../../../src/engines/native/autodiff/gradcheck.js';
+import { Random } from '../../../src/util/random.js';
+import * as tf from '@tensorflow/tfjs';
+import { useBackend } from '../../../src/backend.js';
+import { loadModel } from '../../../src/models/load.js';
+import type { TfjsLayersModel } from '../../../src/models/tfjs-layers.js';
+import { tfjsToOnnx } from '../../../src/engines/native/from-tfjs.js';
+
+/**
+ * The fast paths of the backward rules (max-pooling through MaxPool's Indices and MaxUnpool or
+ * ScatterElements, Relu's mask from its output, a stride-1 Conv's input gradient as a Conv with the
+ * flipped kernel): each against finite differences, max-pooling's ties against a brute-force
+ * "first maximum in row-major window order" router, and the built-in digits CNN against TF.js.
+ */
+
+const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+
+function tensor(dtype: DType, shape: number[], values: number[]): TensorValue {
+  return { dtype, shape, data: dtype === 'float64' ? Float64Array.from(values) : Float32Array.from(values) };
+}
+
+/** A shuffled grid 0.1 apart: no two values within a finite-difference step. */
+function distinct(rng: Random, n: number): number[] {
+  const shift = rng.uniform() * 0.1;
+  const values = Array.from({ length: n }, (_, i) => (i - n / 2) * 0.1 + shift);
+  for (let i = n - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [values[i], values[j]] = [values[j], values[i]];
+  }
+  return values;
+}
+
+function graphOf(dtype: DType, shape: number[], build: (b: GraphBuilder) => string, opset = 17): { graph: Graph; output: string } {
+  const graph = emptyGraph('speed', opset);
+  graph.inputs.push({ name: 'x', dtype, shape });
+  const b = new GraphBuilder(graph);
+  const output = build(b);
+  graph.outputs.push({ name: output, dtype, shape: [] });
+  inferShapes(graph);
+  return { graph, output };
+}
+
+async function forward(graph: Graph, feeds: Record<string, TensorValue>, output: string): Promise<TensorValue> {
+  const session = await OnnxSession.create(graph);
+  try {
+    return (await session.run(feeds, [output]))[output];
+  } finally {
+    await session.release();
+  }
+}
+
+/** The backward ops the gradient graph uses (beyond the forward's). */
+function backwardOps(graph: Graph, output: string, dtype: DType): string[] {
+  const built = buildGradientGraph(graph, { output });
+  return built.graph.nodes.slice(graph.nodes.length).map((n) => n.op);
+}
+
+async function check(dtype: DType, shape: number[], build: (b: GraphBuilder) => string, opset = 17): Promise<{ error: number; ops: string[] }> {
+  const { graph, output } = graphOf(dtype, shape, build, opset);
+  const rng = new Random(3);
+  const feeds = { x: tensor(dtype, shape, distinct(rng, size(shape))) };
+  const y = await forward(graph, feeds, output);
+  const weights = tensor(dtype, y.shape, Array.from({ length: size(y.shape) }, () => rng.normal()));
+  const { error } = await gradCheck(graph, { output, feeds, weights });
+  return { error, ops: backwardOps(graph, output, dtype) };
+}
+
+const TOLERANCE: Record<string, number> = { float64: 1e-6, float32: 2e-3 };
+const pool = (attrs: Record<string, AttrValue>) => (b: GraphBuilder) => b.op('MaxPool', ['x'], attrs);
+
+describe('max-pool through its indices', () => {
+  const cases: { name: string; shape: number[]; attrs: Record<string, AttrValue>; dtype: DType; opset?: number; uses: string }[] = [
+    { name: '2x2 stride 2, uneven size (MaxUnpool)', shape: [2, 3, 7, 6], attrs: { kernel_shape: attr.ints([2, 2]), strides: attr.ints([2, 2]) }, dtype: 'float32', uses: 'MaxUnpool' },
+    { name: '2x2 stride 2, float64 (ScatterElements)', shape: [2, 2, 6, 5], attrs: { kernel_shape: attr.ints([2, 2]), strides: attr.ints([2, 2]) }, dtype: 'float64', uses: 'ScatterElements' },
+    { name: 'ceil_mode and pads (MaxUnpool)', shape: [1, 2, 7, 7], attrs: { kernel_shape: attr.ints([3, 2]), strides: attr.ints([3, 2]), pads: attr.ints([1, 0, 0, 0]), ceil_mode: attr.int(1) }, dtype: 'float32', uses: 'MaxUnpool' },
+    { name: 'dilations 2, stride 3 (disjoint, MaxUnpool)', shape: [1, 2, 8, 8], attrs: { kernel_shape: attr.ints([2, 2]), strides: attr.ints([3, 3]), dilations: attr.ints([2, 2]) }, dtype: 'float32', uses: 'MaxUnpool' },
+    { name: '3x3 stride 1, pads 1 (overlapping, ScatterElements add)', shape: [2, 2, 5, 5], attrs: { kernel_shape: attr.ints([3, 3]), pads: attr.ints([1, 1, 1, 1]) }, dtype: 'float32', uses: 'ScatterElements' },
+    { name: 'overlapping, float64', shape: [1, 2, 6, 5], attrs: { kernel_shape: attr.ints([3, 2]), strides: attr.ints([2, 1]) }, dtype: 'float64', uses: 'ScatterElements' },
+    { name: '1-D SAME_UPPER (MaxUnpool)', shape: [2, 3, 9], attrs: { kernel_shape: attr.ints([3]), strides: attr.ints([3]), auto_pad: attr.string('SAME_UPPER') }, dtype: 'float32', uses: 'MaxUnpool' },
+    { name: '3-D 2x2x2', shape: [1, 2, 4, 4, 5], attrs: { kernel_shape: attr.ints([2, 2, 2]), strides: attr.ints([2, 2, 2]) }, dtype: 'float32', uses: 'MaxUnpool' },
+    { name: 'overlapping at opset 13: the general route', shape: [1, 2, 5, 5], attrs: { kernel_shape: attr.ints([3, 3]) }, dtype: 'float32', opset: 13, uses: 'ArgMax' },
+    { name: 'storage_order 1: the general route', shape: [1, 2, 4, 4], attrs: { kernel_shape: attr.ints([2, 2]), strides: attr.ints([2, 2]), storage_order: attr.int(1) }, dtype: 'float32', uses: 'ArgMax' },
+  ];
+  for (const c of cases) {
+    it(c.name, async () => {
+      const { error, ops } = await check(c.dtype, c.shape, pool(c.attrs), c.opset);
+      assert.ok(ops.includes(c.uses), `${c.name}: expected ${c.uses} among ${ops.join(' ')}`);
+      assert.ok(error <= TOLERANCE[c.dtype], `${c.name}: relative error ${error.toExponential(2)}`);
+    });
+  }
+
+  it('give each window\'s gradient to its first maximum in row-major order, ties included', async () => {
+    const random = new Random(11);
+    const shape = [2, 3, 7, 8];
+    // Small integers: ties in most windows.
+    const values = Array.from({ length: size(shape) }, () => Math.max(0, Math.round(random.normal())));
+    for (const [dtype, k, s, opset] of [['float32', 2, 2, 17], ['float64', 2, 2, 17], ['float32', 3, 1, 17], ['float64', 3, 2, 17], ['float32', 3, 2, 13]] as const) {
+      const attrs = { kernel_shape: attr.ints([k, k]), strides: attr.ints([s, s]) };
+      const { graph, output } = graphOf(dtype, shape, pool(attrs), opset);
+      const built = buildGradientGraph(graph, { output });
+      const x = tensor(dtype, shape, values);
+      const out = Math.floor((shape[2] - k) / s) + 1;
+      const outW = Math.floor((shape[3] - k) / s) + 1;
+      const dy = Array.from({ length: shape[0] * shape[1] * out * outW }, () => random.normal());
+      const session = await OnnxSession.create(built.graph);
+      const result = await session.run({ x, [built.outputWeights]: tensor(dtype, [shape[0], shape[1], out, outW], dy) });
+      await session.release();
+      const grad = result[built.gradients.x].data as Float32Array | Float64Array;
+      const expected = new Float64Array(size(shape));
+      for (let plane = 0; plane < shape[0] * shape[1]; plane++) {
+        for (let i = 0; i < out; i++) {
+          for (let j = 0; j < outW; j++) {
+            let best = -1;
+            for (let a = 0; a < k; a++) {
+              for (let c = 0; c < k; c++) {
+                const at = plane * shape[2] * shape[3] + (i * s + a) * shape[3] + j * s + c;
+                if (best < 0 || values[at] > values[best]) best = at;
+              }
+            }
+            expected[best] += dy[(plane * out + i) * outW + j];
+          }
+        }
+      }
+      let worst = 0;
+      for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(grad[i] - expected[i]));
+      assert.ok(worst < 1e-5, `${dtype} pool ${k} stride ${s} opset ${opset}: max difference ${worst}`);
+    }
+  });
+});
+
+describe('Relu and Conv fast paths', () => {
+  const w = (b: GraphBuilder, dtype: DType, shape: number[], seed: number) => {
+    const rng = new Random(seed);
+    return b.constant(tensor(dtype, shape, Array.from({ length: size(shape) }, () => rng.normal() / 3)), 'w');
+  };
+  const convCases: { name: string; shape: number[]; w: number[]; attrs: Record<string, AttrValue>; uses: string }[] = [
+    { name: 'Conv 3x3, 8 input channels (flipped-kernel Conv)', shape: [2, 8, 5, 5], w: [3, 8, 3, 3], attrs: {}, uses: 'Conv' },
+    { name: 'Conv dilations 2, asymmetric pads, 16 channels', shape: [1, 16, 6, 7], w: [2, 16, 3, 2], attrs: { dilations: attr.ints([2, 2]), pads: attr.ints([1, 0, 2, 1]) }, uses: 'Conv' },
+    { name: 'Conv SAME_LOWER, 8 channels', shape: [1, 8, 5, 4], w: [4, 8, 2, 3], attrs: { auto_pad: attr.string('SAME_LOWER') }, uses: 'Conv' },
+    { name: 'Conv 1-D, 8 channels', shape: [2, 8, 9], w: [3, 8, 4], attrs: { pads: attr.ints([2, 1]) }, uses: 'Conv' },
+    { name: 'Conv stride 2: ConvTranspose', shape: [1, 8, 6, 6], w: [3, 8, 3, 3], attrs: { strides: attr.ints([2, 2]) }, uses: 'ConvTranspose' },
+    { name: 'Conv pads beyond the kernel: ConvTranspose', shape: [1, 8, 4, 4], w: [2, 8, 2, 2], attrs: { pads: attr.ints([2, 2, 2, 2]) }, uses: 'ConvTranspose' },
+  ];
+  for (const c of convCases) {
+    it(c.name, async () => {
+      const { error, ops } = await check('float32', c.shape, (b) => b.op('Conv', ['x', w(b, 'float32', c.w, 4)], c.attrs));
+      assert.ok(ops.includes(c.uses), `${c.name}: expected ${c.uses} among ${ops.join(' ')}`);
+      assert.ok(error <= TOLERANCE.float32, `${c.name}: relative error ${error.toExponential(2)}`);
+    });
+  }
+
+  it('the digits CNN (conv 32, relu, max-pool, conv 64, relu, max-pool, dense) against TF.js', async () => {
+    await useBackend('cpu');
+    const model = await loadModel('digits', { engine: 'tfjs' }) as TfjsLayersModel;
+    const { graph } = tfjsToOnnx(model.net, { layerOutputs: 'none', batch: 'dynamic' });
+    inferShapes(graph);
+    const input = graph.inputs[0].name;
+    const built = buildGradientGraph(graph, { output: graph.outputs[0].name, inputs: [input] });
+    assert.ok(built.graph.nodes.some((n) => n.op === 'MaxUnpool'), 'the pools use MaxUnpool');
+    assert.ok(built.graph.nodes.some((n) => n.op === 'Conv' && n.name.startsWith('glassbox_bw/')), 'conv2\'s input gradient is a Conv');
+    // Strokes on a blank background: windows over the background tie (the conv's bias everywhere).
+    const rows = 4;
+    const random = new Random(8);
+    const pixels = Float32Array.from({ length: rows * 28 * 28 }, () => (random.uniform() < 0.2 ? random.uniform() : 0));
+    const targets = [3, 7, 0, 9];
+    const x = tf.tensor(pixels, [rows, 28, 28, 1]);
+    const weights = new Float32Array(rows * 10);
+    targets.forEach((t, r) => { weights[r * 10 + t] = 1; });
+    const session = await OnnxSession.create(built.graph);
+    const out = await session.run({ [input]: { dtype: 'float32', shape: [rows, 28, 28, 1], data: pixels }, [built.outputWeights]: { dtype: 'float32', shape: [rows, 10], data: weights } });
+    await session.release();
+    const reference = await model.gradients(x, { target: { kind: 'index', indices: Int32Array.from(targets) } });
+    const expected = reference.inputGradients.dataSync();
+    const actual = out[built.gradients[input]].data as Float32Array;
+    let diff = 0;
+    let scale = 1e-6;
+    for (let i = 0; i < expected.length; i++) {
+      diff = Math.max(diff, Math.abs(actual[i] - expected[i]));
+      scale = Math.max(scale, Math.abs(expected[i]));
+    }
+    tf.dispose([x, reference.selected, reference.inputGradients]);
+    assert.ok(diff / scale < 1e-4, `relative error ${diff / scale}`);
+  });
+
+  it('Relu masks by its output, 0 at 0 (float64)', async () => {
+    const { graph, output } = graphOf('float64', [2, 5], (b) => b.op('Relu', ['x']));
+    const built = buildGradientGraph(graph, { output });
+    const session = await OnnxSession.create(built.graph);
+    const x = tensor('float64', [2, 5], [-2, -0, 0, 1e-300, 3, 0.5, -1e-300, 7, -4, 0]);
+    const dy = tensor('float64', [2, 5], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    const result = await session.run({ x, [built.outputWeights]: dy });
+    await session.release();
+    assert.deepEqual(Array.from(result[built.gradients.x].data as Float64Array), [0, 0, 0, 4, 5, 6, 0, 8, 0, 0]);
+  });
+});
