@@ -11,6 +11,7 @@ import { GraphBuilder, type TensorValue, attr, emptyGraph } from '../../../src/e
 import { inferShapes } from '../../../src/engines/native/shapes.js';
 import { OnnxSession } from '../../../src/engines/native/runtime.js';
 import { type BackwardRuleOption, buildGradientGraph, gradientName } from '../../../src/engines/native/autodiff/index.js';
+import { relativeError } from '../../helpers/compare.js';
 
 /**
  * Whole models: the native backward graph of a TF.js model converted by from-tfjs.ts, run on ORT,
@@ -18,17 +19,6 @@ import { type BackwardRuleOption, buildGradientGraph, gradientName } from '../..
  * weights: plain gradients, a layer's gradient (Grad-CAM's), guided backprop and DeepLIFT.
  */
 
-/** Largest difference relative to the largest magnitude of the expected values (both float32). */
-function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  assert.equal(actual.length, expected.length, 'sizes differ');
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < expected.length; i++) {
-    diff = Math.max(diff, Math.abs(actual[i] - expected[i]));
-    scale = Math.max(scale, Math.abs(expected[i]));
-  }
-  return diff / Math.max(scale, 1e-6);
-}
 
 const TOLERANCE = 1e-4;
 

@@ -10,6 +10,7 @@ import { Random } from '../../../src/util/random.js';
 import { tfjsToGraph, tfjsToOnnx, UnsupportedLayerError, type TfjsToOnnxOptions } from '../../../src/engines/native/from-tfjs.js';
 import type { Graph, TensorValue } from '../../../src/engines/native/graph.js';
 import { OnnxSession } from '../../../src/engines/native/runtime.js';
+import { relativeError } from '../../helpers/compare.js';
 
 /**
  * The TF.js -> native converter: the converted graph, run on onnxruntime-node, computes what TF.js
@@ -17,17 +18,6 @@ import { OnnxSession } from '../../../src/engines/native/runtime.js';
  * digit model and on small seeded models covering every converted layer and option.
  */
 
-/** Largest difference, relative to the largest magnitude of the TF.js value (float32 sums differ in order). */
-function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  assert.equal(actual.length, expected.length, 'sizes differ');
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < expected.length; i++) {
-    diff = Math.max(diff, Math.abs(actual[i] - expected[i]));
-    scale = Math.max(scale, Math.abs(expected[i]));
-  }
-  return diff / Math.max(scale, 1e-6);
-}
 
 const TOLERANCE = 1e-5;
 

@@ -8,6 +8,7 @@ import { GraphBuilder, attr, emptyGraph, sizeOfShape, type AttrValue, type DType
 import { OnnxSession } from '../../../src/engines/native/runtime.js';
 import { inferShapes } from '../../../src/engines/native/shapes.js';
 import { Random } from '../../../src/util/random.js';
+import { relativeError } from '../../helpers/compare.js';
 
 /**
  * Shape rules for the ops the TF.js converter and the backward rules emit beyond the common set
@@ -194,17 +195,6 @@ describe('shape rules for the converter\'s and the autodiff\'s extra ops', () =>
 
 // ---- end to end: a TF.js model with softsign and thresholdedReLU -------------------------------------
 
-/** Largest difference relative to the largest magnitude of the expected values. */
-function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  assert.equal(actual.length, expected.length, 'sizes differ');
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < expected.length; i++) {
-    diff = Math.max(diff, Math.abs(actual[i] - expected[i]));
-    scale = Math.max(scale, Math.abs(expected[i]));
-  }
-  return diff / Math.max(scale, 1e-6);
-}
 
 function randomData(shape: number[], seed: number): Float32Array {
   const random = new Random(seed);
