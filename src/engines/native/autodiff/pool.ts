@@ -95,63 +95,6 @@ function indexRouter(ctx: BackwardContext, geometry: WindowGeometry): Router | u
   };
 }
 
-/**
- * The route back for windows that tile the input (kernel == stride, no padding or dilation, floor
- * mode; a remainder at the end of an axis is in no window and gets no gradient), without MaxPool's
- * Indices output, which onnxruntime computes by a slow kernel and in NCHW layout only (forcing the
- * pooled input out of its blocked layout). The same indices are rebuilt from x and the pooled y:
- * each window's taps are strided slices of x, compared with y tap by tap in row-major window order;
- * the first that equals y is the first maximum (strictly greater values win in onnxruntime's, TF's
- * and PyTorch's scan, so ties go to the first), and the last tap is taken when no earlier one
- * matches. Its flat index into x goes to MaxUnpool (float32) or ScatterElements (float64), as
- * indexRouter does with the forward's Indices. Undefined when that does not apply.
- */
-function tiledRouter(ctx: BackwardContext, geometry: WindowGeometry): Router | undefined {
-  const { e, node } = ctx;
-  const x = node.inputs[0];
-  const y = node.outputs[0];
-  const dtype = e.dtype(x);
-  const { kernel, strides, dilations, begin, end, inSize, outSize } = geometry;
-  const n = kernel.length;
-  if (e.opset < 11 || !(dtype === 'float32' || dtype === 'float64')) return undefined;
-  const tiled = kernel.every((k, i) => strides[i] === k && dilations[i] === 1 && begin[i] === 0 && end[i] === 0
-    && outSize[i] === Math.floor(inSize[i] / k) && outSize[i] > 0);
-  const channels = e.shape(x)[1];
-  if (!tiled || typeof channels !== 'number' || e.dtype(y) !== dtype) return undefined;
-  const spatial = range(2, 2 + n);
-  // Row-major strides of x's spatial axes within one plane, and the plane size.
-  const pitch = inSize.map((_, i) => product(inSize.slice(i + 1)));
-  const plane = product(inSize);
-  const taps = offsets(kernel);
-  // The offset of each tap from its window's first element, in x's flat index.
-  const tapOffset = taps.map((t) => t.reduce((acc, ti, i) => acc + ti * pitch[i], 0));
-  // Where each window starts (channel and spatial part): [C, out...].
-  let starts: number[] = range(0, channels).map((c) => c * plane);
-  outSize.forEach((o, i) => { starts = starts.flatMap((s) => range(0, o).map((j) => s + j * kernel[i] * pitch[i])); });
-  let code = e.scalar(tapOffset[taps.length - 1], 'int64');
-  for (let t = taps.length - 2; t >= 0; t--) {
-    const sliceStarts = taps[t];
-    const sliceEnds = sliceStarts.map((s, i) => s + (outSize[i] - 1) * kernel[i] + 1);
-    const tap = e.slice(x, sliceStarts, sliceEnds, spatial, kernel);
-    code = e.where(e.op('Equal', [tap, y]), e.scalar(tapOffset[t], 'int64'), code);
-  }
-  const local = e.add(code, e.constant(tensorOf('int64', [channels, ...outSize], starts), 'maxpool_window_starts'));
-  // Each sample's first index: 0, C * plane, 2 C * plane... over the (possibly dynamic) batch.
-  const samplePitch = channels * plane;
-  const batch = e.op('Gather', [e.op('Shape', [x]), e.scalar(0, 'int64')], { axis: attr.int(0) });
-  const sampleStarts = e.op('Range', [e.scalar(0, 'int64'), e.mul(batch, e.scalar(samplePitch, 'int64')), e.scalar(samplePitch, 'int64')]);
-  const indices = e.add(local, e.reshape(sampleStarts, [-1, ...new Array<number>(n + 1).fill(1)]));
-  const xShape = e.shapeOf(x);
-  if (dtype === 'float32') {
-    const attrs = { kernel_shape: attr.ints(kernel), strides: attr.ints(kernel), pads: attr.ints(new Array<number>(2 * n).fill(0)) };
-    return (g) => e.op('MaxUnpool', [g, indices, xShape], attrs);
-  }
-  return (g) => {
-    const flat = e.op('ScatterElements', [e.reshape(e.zerosLike(x), [-1]), e.reshape(indices, [-1]), e.reshape(g, [-1])], { axis: attr.int(0) });
-    return e.reshape(flat, xShape);
-  };
-}
-
 /** The Indices output of a forward MaxPool node, given to it when it has none. */
 function poolIndices(e: Emitter, node: Node): string {
   const existing = node.outputs[1];
@@ -203,7 +146,7 @@ registerGradient('MaxPool', {
     if (ctx.dy[1]) throw new GlassboxError(`MaxPool node "${node.name}": its indices have no gradient`);
     const x = node.inputs[0];
     const geometry = geometryOf(ctx, x);
-    const router = (process.env.GB_POOL_OLD ? undefined : tiledRouter(ctx, geometry)) ?? indexRouter(ctx, geometry);
+    const router = indexRouter(ctx, geometry);
     if (ctx.rule.kind === 'deeplift') return [deepLiftMaxPool(ctx, geometry, router)];
     return [router ? router(gradOf(ctx)) : routeToMax(e, x, gradOf(ctx), geometry, e.dtype(x), e.shapeOf(x))];
   },
