@@ -43,11 +43,13 @@ export class GradientShap extends Attribution<GradientShapOptions> {
     const batch = inputs.shape[0];
     const rowShape = inputs.shape.slice(1);
     const rowSize = sizeOf(rowShape);
-    const expand = [-1, ...rowShape.map(() => 1)];
     const distribution = baselineDistribution(this.model, options.baselines);
     const rng = new Random(seed);
     const points = batch * samples;
     const pointTarget = repeatTarget(target, samples);
+    // Points are assembled in plain JS: wasm's Gather is slow on rows this wide.
+    const inputData = await inputs.data();
+    const distributionData = await distribution.data();
     let sum = tf.zeros([batch, rowSize]);
     let deltaSum = tf.zeros([batch, 1]);
     try {
@@ -64,13 +66,25 @@ export class GradientShap extends Attribution<GradientShapOptions> {
           alpha[p] = rng.uniform();
           if (stdev > 0) rng.fillNormal(noise, stdev, p * rowSize, (p + 1) * rowSize);
         }
-        const [x, b, diff, scaled] = tf.tidy(() => {
-          const clean = tf.gather(inputs, rows);
-          const noisy = stdev > 0 ? tf.add(clean, tf.tensor(noise, clean.shape)) : clean;
-          const base = tf.gather(distribution, drawn);
-          const d = tf.sub(noisy, base);
-          return [noisy, base, d, tf.add(base, tf.mul(d, tf.tensor1d(alpha).reshape(expand)))];
-        });
+        const xs = new Float32Array(n * rowSize);
+        const bs = new Float32Array(n * rowSize);
+        const ds = new Float32Array(n * rowSize);
+        const ss = new Float32Array(n * rowSize);
+        for (let p = 0; p < n; p++) {
+          const from = rows[p] * rowSize;
+          const base = drawn[p] * rowSize;
+          for (let j = 0; j < rowSize; j++) {
+            const xv = inputData[from + j] + (stdev > 0 ? noise[p * rowSize + j] : 0);
+            const bv = distributionData[base + j];
+            const i = p * rowSize + j;
+            xs[i] = xv;
+            bs[i] = bv;
+            ds[i] = xv - bv;
+            ss[i] = bv + alpha[p] * (xv - bv);
+          }
+        }
+        const shape = [n, ...rowShape];
+        const [x, b, diff, scaled] = [xs, bs, ds, ss].map((a) => tf.tensor(a, shape));
         const chunkTarget = sliceTarget(pointTarget, start, end);
         const grads = await gradientsInChunks(this.model, scaled, chunkTarget, n, (g) => g.inputGradients);
         const fx = await selectedOutputs(this.model, x, chunkTarget, n);
