@@ -9,6 +9,7 @@ import { OnnxSession } from '../../../src/engines/native/runtime.js';
 import { inferShapes } from '../../../src/engines/native/shapes.js';
 import { Random } from '../../../src/util/random.js';
 import { relativeError } from '../../helpers/compare.js';
+import { graph, i64, node, tensor } from '../../helpers/graphs.js';
 
 /**
  * Shape rules for the ops the TF.js converter and the backward rules emit beyond the common set
@@ -18,36 +19,9 @@ import { relativeError } from '../../helpers/compare.js';
  * differentiated, against tf.grad.
  */
 
-function tensor(dtype: DType, shape: number[], values?: number[]): TensorValue {
-  const n = sizeOfShape(shape);
-  const v = values ?? Array.from({ length: n }, (_, i) => Math.round(10 * Math.sin(i + 1)) / 4);
-  switch (dtype) {
-    case 'int64': return { dtype, shape, data: BigInt64Array.from(v, (x) => BigInt(Math.trunc(x))) };
-    case 'int32': return { dtype, shape, data: Int32Array.from(v) };
-    case 'float64': return { dtype, shape, data: Float64Array.from(v) };
-    case 'bool': return { dtype, shape, data: Uint8Array.from(v, (x) => (x > 0 ? 1 : 0)) };
-    default: return { dtype: 'float32', shape, data: Float32Array.from(v) };
-  }
-}
 
-type Inputs = Record<string, Dim[] | { dtype: DType; shape: Dim[] }>;
 
-/** A graph with the given inputs (float32 unless said) and nodes built by `body`. */
-function graph(opset: number, inputs: Inputs, body: (b: GraphBuilder, g: Graph) => void): Graph {
-  const g = emptyGraph('case', opset);
-  for (const [name, spec] of Object.entries(inputs)) {
-    g.inputs.push(Array.isArray(spec) ? { name, dtype: 'float32', shape: spec } : { name, ...spec });
-  }
-  body(new GraphBuilder(g), g);
-  return g;
-}
 
-/** Adds `op` on the inputs (value names, or tensors added as initializers); returns its outputs. */
-function node(b: GraphBuilder, op: string, inputs: (string | TensorValue)[], attrs: Record<string, AttrValue> = {}, outputs = 1): string[] {
-  const names = inputs.map((i) => (typeof i === 'string' ? i : b.constant(i)));
-  return b.add(op, names, attrs, outputs);
-}
-const i64 = (...v: number[]) => tensor('int64', [v.length], v);
 
 /**
  * Infers shapes with every node output a graph output (so nothing folds away) and the inputs' symbolic

@@ -5,35 +5,12 @@ import { GraphBuilder, attr, emptyGraph, sizeOfShape, type AttrValue, type DType
 import { readOnnxFile } from '../../../src/engines/native/read.js';
 import { OnnxSession } from '../../../src/engines/native/runtime.js';
 import { inferShapes } from '../../../src/engines/native/shapes.js';
+import { graph, i64, node, tensor } from '../../helpers/graphs.js';
 
 const MODEL = 'test/data/models/mnist-onnx/mnist-cntk-opset7.onnx';
 
-function tensor(dtype: DType, shape: number[], values?: number[]): TensorValue {
-  const n = sizeOfShape(shape);
-  const v = values ?? Array.from({ length: n }, (_, i) => Math.round(10 * Math.sin(i + 1)) / 4);
-  switch (dtype) {
-    case 'int64': return { dtype, shape, data: BigInt64Array.from(v, (x) => BigInt(Math.trunc(x))) };
-    case 'int32': return { dtype, shape, data: Int32Array.from(v) };
-    case 'float64': return { dtype, shape, data: Float64Array.from(v) };
-    case 'bool': return { dtype, shape, data: Uint8Array.from(v, (x) => (x > 0 ? 1 : 0)) };
-    default: return { dtype: 'float32', shape, data: Float32Array.from(v) };
-  }
-}
 
-/** A graph with float32 inputs of the given shapes and one node built by `body`. */
-function graph(opset: number, inputs: Record<string, Dim[]>, body: (b: GraphBuilder, g: Graph) => void): Graph {
-  const g = emptyGraph('case', opset);
-  for (const [name, shape] of Object.entries(inputs)) g.inputs.push({ name, dtype: 'float32', shape });
-  body(new GraphBuilder(g), g);
-  return g;
-}
 
-/** Node helper: adds `op` on the inputs (string names, or tensors added as initializers). */
-function node(b: GraphBuilder, op: string, inputs: (string | TensorValue)[], attrs: Record<string, AttrValue> = {}, outputs = 1): string[] {
-  const names = inputs.map((i) => (typeof i === 'string' ? i : b.constant(i)));
-  return b.add(op, names, attrs, outputs);
-}
-const i64 = (...v: number[]) => tensor('int64', [v.length], v);
 
 /**
  * Infers shapes with every node output a graph output (so nothing folds away), then runs the graph on
