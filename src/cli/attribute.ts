@@ -14,9 +14,9 @@ import { ProgressBar } from './progress.js';
 export const attributeSpec: CommandSpec = {
   name: 'attribute',
   summary: 'compute one method\'s attributions and print them as JSON (for scripts)',
-  usage: 'glassbox attribute --model <model.json|digits> --input <file.png|.json|.npy> --method <name> [options] --format json',
+  usage: 'glassbox attribute --model <model.json|model.onnx|digits> --input <file.png|.json|.npy> --method <name> [options] --format json',
   options: {
-    model: { type: 'string', placeholder: 'model.json|digits', description: 'TF.js model.json, or a built-in model name' },
+    model: { type: 'string', placeholder: 'model.json|model.onnx|digits', description: 'TF.js model.json, ONNX file, or a built-in model name' },
     input: { type: 'string', placeholder: 'file', description: 'PNG/JPEG image, JSON tensor ({"shape","data"} or nested arrays) or .npy' },
     method: { type: 'string', placeholder: 'name', description: `one of: ${METHOD_NAMES.join(', ')}` },
     target: { type: 'string', placeholder: 'N', description: 'output index to explain (default: the predicted class of each row)' },

@@ -26,10 +26,10 @@ const SIGNS: readonly HeatmapSign[] = ['all', 'positive', 'negative', 'absolute_
 export const explainSpec: CommandSpec = {
   name: 'explain',
   summary: 'explain an image classification with several methods: an HTML report and a grid picture',
-  usage: 'glassbox explain [--demo] --model <model.json|digits> --input <image|.json|.npy> [--methods a,b,...] [--out dir] [options]',
+  usage: 'glassbox explain [--demo] --model <model.json|model.onnx|digits> --input <image|.json|.npy> [--methods a,b,...] [--out dir] [options]',
   options: {
     demo: { type: 'boolean', description: 'use the built-in digit model and a sample digit (default input samples/digits/digit-7.png)' },
-    model: { type: 'string', placeholder: 'model.json|digits', description: 'TF.js model.json, or a built-in model name' },
+    model: { type: 'string', placeholder: 'model.json|model.onnx|digits', description: 'TF.js model.json, ONNX file, or a built-in model name' },
     input: { type: 'string', placeholder: 'file', description: 'PNG/JPEG image, or a JSON/.npy tensor in the model\'s input layout' },
     methods: { type: 'string', placeholder: 'a,b,...', description: 'methods to run (default: every method the model supports)' },
     out: { type: 'string', placeholder: 'dir', description: 'output folder for report.html, grid.png and results.json (default glassbox-report)' },
