@@ -199,3 +199,123 @@ describe('Relu and Conv fast paths', () => {
     assert.deepEqual(Array.from(result[built.gradients.x].data as Float64Array), [0, 0, 0, 4, 5, 6, 0, 8, 0, 0]);
   });
 });
+
+describe('a Relu folded into the MaxPool after it (the standard rule)', () => {
+  const relu = (b: GraphBuilder) => b.op('Relu', ['x']);
+  const reluPool = (attrs: Record<string, AttrValue>) => (b: GraphBuilder) => b.op('MaxPool', [relu(b)], attrs);
+  const k2s2 = { kernel_shape: attr.ints([2, 2]), strides: attr.ints([2, 2]) };
+
+  /** Whether the backward masks the pooled gradient (a Greater of the pool's output) rather than at the Relu's size. */
+  function folded(graph: Graph, output: string, request: Partial<Parameters<typeof buildGradientGraph>[1]> = {}): boolean {
+    const built = buildGradientGraph(graph, { output, ...request });
+    const pools = graph.nodes.filter((n) => n.op === 'MaxPool').map((n) => n.outputs[0]);
+    const relus = graph.nodes.filter((n) => n.op === 'Relu').map((n) => n.outputs[0]);
+    const greater = built.graph.nodes.slice(graph.nodes.length).filter((n) => n.op === 'Greater').map((n) => n.inputs[0]);
+    if (greater.some((x) => relus.includes(x))) return false;
+    return greater.some((x) => pools.includes(x));
+  }
+
+  const cases: { name: string; shape: number[]; attrs: Record<string, AttrValue>; dtype: DType; opset?: number; uses: string }[] = [
+    { name: '2x2 stride 2, uneven size (MaxUnpool)', shape: [2, 3, 7, 6], attrs: k2s2, dtype: 'float32', uses: 'MaxUnpool' },
+    { name: '2x2 stride 2, float64 (ScatterElements)', shape: [2, 2, 6, 5], attrs: k2s2, dtype: 'float64', uses: 'ScatterElements' },
+    { name: '3x3 stride 1, pads 1 (overlapping)', shape: [1, 2, 5, 5], attrs: { kernel_shape: attr.ints([3, 3]), pads: attr.ints([1, 1, 1, 1]) }, dtype: 'float64', uses: 'ScatterElements' },
+    { name: 'overlapping at opset 13 (the general route)', shape: [1, 2, 5, 5], attrs: { kernel_shape: attr.ints([3, 3]) }, dtype: 'float32', opset: 13, uses: 'ArgMax' },
+  ];
+  for (const c of cases) {
+    it(`against finite differences: ${c.name}`, async () => {
+      const { graph, output } = graphOf(c.dtype, c.shape, reluPool(c.attrs), c.opset);
+      assert.ok(folded(graph, output), 'the Relu mask is applied to the pooled gradient');
+      const { error, ops } = await check(c.dtype, c.shape, reluPool(c.attrs), c.opset);
+      assert.ok(ops.includes(c.uses), `${c.name}: expected ${c.uses} among ${ops.join(' ')}`);
+      assert.ok(error <= TOLERANCE[c.dtype], `${c.name}: relative error ${error.toExponential(2)}`);
+    });
+  }
+
+  it('a Relu read by its MaxPool and another op is not folded (and still exact)', async () => {
+    const shape = [2, 3, 6, 6];
+    const build = (b: GraphBuilder) => {
+      const y = relu(b);
+      const p = b.op('MaxPool', [y], k2s2);
+      return b.op('Add', [p, b.op('GlobalAveragePool', [y])]);
+    };
+    // float32: onnxruntime has no double GlobalAveragePool.
+    const { graph, output } = graphOf('float32', shape, build);
+    assert.ok(!folded(graph, output), 'the Relu keeps its own mask');
+    const { error } = await check('float32', shape, build);
+    assert.ok(error <= TOLERANCE.float32, `relative error ${error.toExponential(2)}`);
+    // The same Relu read twice by one op is not folded either.
+    const twice = graphOf('float64', shape, (b) => { const y = relu(b); return b.op('MaxPool', [b.op('Add', [y, y])], k2s2); });
+    assert.ok(!folded(twice.graph, twice.output));
+  });
+
+  /** Each window's gradient at its first maximum in row-major order (2-D, no padding). */
+  function brute(values: number[], shape: number[], k: number, s: number, dy: number[]): Float64Array {
+    const [, , h, w] = shape;
+    const out = Math.floor((h - k) / s) + 1;
+    const outW = Math.floor((w - k) / s) + 1;
+    const grad = new Float64Array(size(shape));
+    for (let plane = 0; plane < shape[0] * shape[1]; plane++) {
+      for (let i = 0; i < out; i++) {
+        for (let j = 0; j < outW; j++) {
+          let best = -1;
+          for (let a = 0; a < k; a++) {
+            for (let c = 0; c < k; c++) {
+              const at = plane * h * w + (i * s + a) * w + j * s + c;
+              if (best < 0 || values[at] > values[best]) best = at;
+            }
+          }
+          grad[best] += dy[(plane * out + i) * outW + j];
+        }
+      }
+    }
+    return grad;
+  }
+
+  it('ties, zero and all-negative windows, a requested Relu output, guided backprop', async () => {
+    const random = new Random(5);
+    const shape = [2, 3, 8, 7];
+    // Small integers, half of them negative: all-negative windows, windows of zeros, positive ties.
+    const x = Array.from({ length: size(shape) }, () => Math.round(random.normal() * 1.5));
+    for (let i = 0; i < 8; i++) x[i] = -1 - (i % 3); // the first windows all negative
+    const y = x.map((v) => Math.max(0, v));
+    for (const [dtype, k, s, opset] of [['float32', 2, 2, 17], ['float64', 2, 2, 17], ['float32', 3, 1, 17], ['float64', 3, 2, 17], ['float32', 3, 2, 13]] as const) {
+      const attrs = { kernel_shape: attr.ints([k, k]), strides: attr.ints([s, s]) };
+      const { graph, output } = graphOf(dtype, shape, reluPool(attrs), opset);
+      const reluOut = graph.nodes[0].outputs[0];
+      const out = Math.floor((shape[2] - k) / s) + 1;
+      const outW = Math.floor((shape[3] - k) / s) + 1;
+      const dy = Array.from({ length: shape[0] * shape[1] * out * outW }, () => random.normal());
+      const feeds = { x: tensor(dtype, shape, x), glassbox_output_weights: tensor(dtype, [shape[0], shape[1], out, outW], dy) };
+      const routed = brute(y, shape, k, s, dy);
+      const label = `${dtype} pool ${k} stride ${s} opset ${opset}`;
+      const close = (actual: TensorValue, expected: ArrayLike<number>, what: string) => {
+        const data = actual.data as Float32Array | Float64Array;
+        let worst = 0;
+        for (let i = 0; i < data.length; i++) worst = Math.max(worst, Math.abs(data[i] - expected[i]));
+        assert.ok(worst < 1e-5, `${label}, ${what}: max difference ${worst}`);
+      };
+      const run = async (request: Partial<Parameters<typeof buildGradientGraph>[1]>) => {
+        const built = buildGradientGraph(graph, { output, ...request });
+        const session = await OnnxSession.create(built.graph);
+        try {
+          return { built, result: await session.run(feeds) };
+        } finally {
+          await session.release();
+        }
+      };
+      // Standard: folded, the mask of each routed gradient is where the Relu's output is positive.
+      assert.ok(folded(graph, output), label);
+      const standard = await run({});
+      close(standard.result[standard.built.gradients.x], routed.map((g, i) => (y[i] > 0 ? g : 0)), 'standard');
+      // The Relu's output requested too (Grad-CAM): not folded, its own gradient unmasked.
+      assert.ok(!folded(graph, output, { intermediates: [reluOut] }), label);
+      const layer = await run({ intermediates: [reluOut] });
+      close(layer.result[layer.built.gradients[reluOut]], routed, 'the Relu output');
+      close(layer.result[layer.built.gradients.x], routed.map((g, i) => (y[i] > 0 ? g : 0)), 'x with the Relu output requested');
+      // Guided backprop: only positive routed gradients, where the input was positive.
+      assert.ok(!folded(graph, output, { rule: 'guided-backprop' }), label);
+      const guided = await run({ rule: 'guided-backprop' });
+      close(guided.result[guided.built.gradients.x], routed.map((g, i) => (y[i] > 0 ? Math.max(0, g) : 0)), 'guided backprop');
+    }
+  });
+});

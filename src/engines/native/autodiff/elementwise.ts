@@ -39,6 +39,8 @@ registerGradient('Relu', {
     // onnxruntime can still fuse a Conv with its Relu. Derivative 0 at x = 0, as TF and PyTorch.
     // Mul by the cast mask runs about twice as fast as Where(mask, dy, 0) on onnxruntime's CPU provider.
     const mask = () => indicator(ctx, positive(ctx, node.outputs[0]), x);
+    // The MaxPool reading this Relu's output alone has already applied the mask (see pool.ts).
+    if (ctx.rule.kind === 'standard' && ctx.graph?.premasked.has(node.outputs[0])) return [gradOf(ctx)];
     // Guided backprop: only positive gradients pass, and only where the input was positive.
     if (ctx.rule.kind === 'guided-backprop') return [e.mul(e.op('Relu', [gradOf(ctx)]), mask())];
     if (ctx.rule.kind === 'standard') return [e.mul(gradOf(ctx), mask())];

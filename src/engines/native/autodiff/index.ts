@@ -7,7 +7,7 @@
 import { GlassboxError, UsageError } from '../../../errors.js';
 import { type DType, type Graph, GraphBuilder, type Node, type ValueInfo, attr } from '../graph.js';
 import { Emitter, isFloat, tensorOf } from './emitter.js';
-import { type BackwardContext, type ResolvedRule, getGradientRule } from './registry.js';
+import { type BackwardContext, type BackwardGraph, type ResolvedRule, getGradientRule } from './registry.js';
 import './elementwise.js';
 import './matmul.js';
 import './conv.js';
@@ -17,7 +17,7 @@ import './shape.js';
 import './reduce.js';
 
 export {
-  type BackwardContext, type DeepLiftBehaviour, type GradientRule, type ResolvedRule,
+  type BackwardContext, type BackwardGraph, type DeepLiftBehaviour, type GradientRule, type ResolvedRule,
   getGradientRule, registerGradient, registeredGradientOps,
 } from './registry.js';
 export { Emitter } from './emitter.js';
@@ -98,6 +98,26 @@ function differentiableInputs(node: Node): boolean[] {
 }
 
 /**
+ * Drops the backward nodes (those from index `first` on) whose outputs reach no graph output:
+ * onnxruntime runs every node it is given, needed or not.
+ */
+function pruneBackward(g: Graph, first: number): void {
+  const live = new Set(g.outputs.map((o) => o.name));
+  const keep = g.nodes.map(() => true);
+  for (let n = g.nodes.length - 1; n >= 0; n--) {
+    const node = g.nodes[n];
+    if (n >= first && !node.outputs.some((o) => o && live.has(o))) {
+      keep[n] = false;
+      continue;
+    }
+    for (const x of node.inputs) if (x) live.add(x);
+  }
+  if (keep.every(Boolean)) return;
+  g.nodes.forEach((node, n) => { if (!keep[n]) for (const o of node.outputs) if (o) g.values.delete(o); });
+  g.nodes = g.nodes.filter((_, n) => keep[n]);
+}
+
+/**
  * A new graph (the original is left untouched) that runs `graph` forward and backpropagates the
  * cotangent fed as `outputWeights` from `request.output` to each requested value. Only nodes between
  * a requested value and the output are differentiated; integer and boolean values (shapes, indices,
@@ -159,6 +179,16 @@ export function buildGradientGraph(graph: Graph, request: GradientGraphRequest):
   const builder = new GraphBuilder(g, 'glassbox_bw/');
   const e = new Emitter(builder, g);
 
+  const uses = new Map<string, number>();
+  for (const node of forwardNodes) for (const x of node.inputs) if (x) uses.set(x, (uses.get(x) ?? 0) + 1);
+  const pinned = new Set([output, ...wrt]);
+  const around: BackwardGraph = {
+    producer: (name) => producer.get(name),
+    uses: (name) => uses.get(name) ?? 0,
+    pinned: (name) => pinned.has(name),
+    premasked: new Set(),
+  };
+
   const contributions = new Map<string, string[]>([[output, [weights]]]);
   const total = (name: string): string | null => {
     const terms = contributions.get(name);
@@ -180,7 +210,7 @@ export function buildGradientGraph(graph: Graph, request: GradientGraphRequest):
       throw new GlassboxError(`no gradient rule for ${opName} (node "${node.name}")`,
         'use a perturbation method (occlusion, feature-ablation, shapley-values), or the TF.js engine');
     }
-    const ctx: BackwardContext = { node, e, dy, needs, rule };
+    const ctx: BackwardContext = { node, e, dy, needs, rule, graph: around };
     if (rule.kind === 'deeplift') {
       const behaviour = typeof gradientRule.deeplift === 'function' ? gradientRule.deeplift(ctx) : gradientRule.deeplift ?? 'unsupported';
       if (behaviour === 'unsupported') {
@@ -226,5 +256,6 @@ export function buildGradientGraph(graph: Graph, request: GradientGraphRequest):
       exposed[name] = name;
     }
   }
+  pruneBackward(g, forwardNodes.length);
   return { graph: g, output, outputWeights: weights, gradients, intermediates: exposed, rule };
 }

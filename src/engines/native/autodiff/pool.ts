@@ -138,6 +138,26 @@ function deepLiftMaxPool(ctx: BackwardContext, geometry: WindowGeometry, router:
   return e.where(e.concat([small, small], 0), standard, e.concat([ratio, ratio], 0));
 }
 
+/**
+ * The standard rule's pooled gradient with the derivative of the Relu before the pool folded in,
+ * when that Relu's output is read by this MaxPool alone and is neither explained nor requested (the
+ * usual Conv -> Relu -> MaxPool): the gradient reaches the Relu's output only at window maxima, where
+ * it equals the pooled value p, so the Relu's mask there is (p > 0), applied at the pool's size
+ * instead of the Relu's. A window whose maximum is 0 (all of it 0 after the Relu) gets 0, as the Relu
+ * gives at 0. The Relu's rule then passes the gradient through (BackwardGraph.premasked). Not under
+ * guided backprop or DeepLIFT, whose Relu rules differ.
+ */
+function foldReluMask(ctx: BackwardContext, dy: string): string {
+  const { e, node, graph } = ctx;
+  const x = node.inputs[0];
+  const relu = graph?.producer(x);
+  if (!graph || ctx.rule.kind !== 'standard' || !relu || relu.op !== 'Relu' || !(relu.domain === '' || relu.domain === 'ai.onnx')
+    || graph.uses(x) !== 1 || graph.pinned(x)) return dy;
+  const dtype = e.dtype(x);
+  graph.premasked.add(x);
+  return e.mul(dy, e.cast(e.op('Greater', [node.outputs[0], e.scalar(0, dtype)]), dtype));
+}
+
 registerGradient('MaxPool', {
   differentiable: [0],
   deeplift: 'custom',
@@ -148,7 +168,8 @@ registerGradient('MaxPool', {
     const geometry = geometryOf(ctx, x);
     const router = indexRouter(ctx, geometry);
     if (ctx.rule.kind === 'deeplift') return [deepLiftMaxPool(ctx, geometry, router)];
-    return [router ? router(gradOf(ctx)) : routeToMax(e, x, gradOf(ctx), geometry, e.dtype(x), e.shapeOf(x))];
+    const dy = foldReluMask(ctx, gradOf(ctx));
+    return [router ? router(dy) : routeToMax(e, x, dy, geometry, e.dtype(x), e.shapeOf(x))];
   },
 });
 

@@ -16,6 +16,24 @@ export interface BackwardContext {
   /** Which inputs want a gradient: they depend on a requested value and are differentiable here. */
   needs: boolean[];
   rule: ResolvedRule;
+  /** The forward graph around the node, for rules that fold a neighbour's derivative into their own. */
+  graph?: BackwardGraph;
+}
+
+/** What a rule may ask about the forward graph while the backward graph is built. */
+export interface BackwardGraph {
+  /** The forward node that computes a value; undefined for graph inputs and initializers. */
+  producer(name: string): Node | undefined;
+  /** How many node inputs of the forward graph read a value (a node reading it twice counts twice). */
+  uses(name: string): number;
+  /** The explained output or a requested value: its gradient must be its own, nothing folded into it. */
+  pinned(name: string): boolean;
+  /**
+   * Values whose arriving gradient already carries their producer's derivative, folded in by the
+   * rule of their only consumer (a Relu before a MaxPool: see pool.ts); that producer's rule passes
+   * the gradient through unchanged. Filled while the backward walk goes from the output to the inputs.
+   */
+  premasked: Set<string>;
 }
 
 /**
