@@ -102,7 +102,12 @@ export class NativeModel implements Model {
   }
 
   async forward(inputs: tf.Tensor): Promise<tf.Tensor2D> {
-    this.forwardSession ??= OnnxSession.create(this.graph, { threads: this.threads });
+    if (!this.forwardSession) {
+      const created = OnnxSession.create(this.graph, { threads: this.threads });
+      // A failed compile is not cached: the next call reports the same error afresh.
+      created.catch(() => { if (this.forwardSession === created) this.forwardSession = undefined; });
+      this.forwardSession = created;
+    }
     const session = await this.forwardSession;
     const parts = await this.inBatches(inputs, async (rows) => {
       const out = await session.run({ [this.inputName]: await tensorValue(rows) }, [this.outputName]);
