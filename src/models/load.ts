@@ -66,20 +66,27 @@ export async function loadModel(pathOrName: string, options: LoadModelOptions = 
     throw new UsageError(`model not found: ${pathOrName}`,
       `pass the path of an ONNX file or a TF.js model.json, or a built-in model name (${Object.keys(BUILTIN_MODELS).join(', ')})`);
   }
-  if (isOnnxFile(path)) {
-    if (options.engine === 'tfjs') throw new UsageError(`${path} is an ONNX model, which runs on the native engine`, 'leave out --engine tfjs');
-    const model = NativeModel.fromOnnxFile(path, { ...descriptionOf({}, options, path), threads: options.threads });
-    await probe(model, { gradients: false });
-    try {
-      await probe(model);
-    } catch (err) {
-      if (!(err instanceof GlassboxError)) throw err;
-      // Perturbation methods need only forward passes; say so once and keep the model.
-      model.info.gradientsUnavailable = err.message.split('\n')[0];
-      log(`glassbox: gradient methods are not available for ${model.info.name} (${model.info.gradientsUnavailable}); perturbation methods (occlusion, feature-ablation, shapley-values) are`);
-    }
-    return model;
+  return isOnnxFile(path) ? loadOnnx(path, options, log) : loadTfjs(path, options, log);
+}
+
+/** An ONNX file on the native engine. Without gradients (an op with no backward rule) it is still kept. */
+async function loadOnnx(path: string, options: LoadModelOptions, log: (line: string) => void): Promise<Model> {
+  if (options.engine === 'tfjs') throw new UsageError(`${path} is an ONNX model, which runs on the native engine`, 'leave out --engine tfjs');
+  const model = NativeModel.fromOnnxFile(path, { ...descriptionOf({}, options, path), threads: options.threads });
+  await probe(model, { gradients: false });
+  try {
+    await probe(model);
+  } catch (err) {
+    if (!(err instanceof GlassboxError)) throw err;
+    // Perturbation methods need only forward passes; say so once and keep the model.
+    model.info.gradientsUnavailable = err.message.split('\n')[0];
+    log(`glassbox: gradient methods are not available for ${model.info.name} (${model.info.gradientsUnavailable}); perturbation methods (occlusion, feature-ablation, shapley-values) are`);
   }
+  return model;
+}
+
+/** A TF.js model.json: a LayersModel natively when it converts (else on TF.js), a GraphModel on TF.js. */
+async function loadTfjs(path: string, options: LoadModelOptions, log: (line: string) => void): Promise<Model> {
   const handler = fileHandler(path);
   const artifacts = await handler.load!();
   const meta = ((artifacts.userDefinedMetadata ?? {}) as { glassbox?: GlassboxMetadata }).glassbox ?? {};
