@@ -1,3 +1,4 @@
+import type { Random } from '../../src/util/random.js';
 import { GraphBuilder, emptyGraph, sizeOfShape, type AttrValue, type DType, type Dim, type Graph, type TensorValue } from '../../src/engines/native/graph.js';
 
 /** A small deterministic tensor (values from a sine, so not all alike) of any dtype. */
@@ -32,4 +33,18 @@ export function graph(opset: number, inputs: GraphInputs, body: (b: GraphBuilder
 export function node(b: GraphBuilder, op: string, inputs: (string | TensorValue)[], attrs: Record<string, AttrValue> = {}, outputs = 1): string[] {
   const names = inputs.map((i) => (typeof i === 'string' ? i : b.constant(i)));
   return b.add(op, names, attrs, outputs);
+}
+
+/**
+ * n values on a shuffled grid 0.1 apart, shifted at random so two tensors do not share values: no two
+ * within a finite-difference step of each other (max, min and pooling stay differentiable).
+ */
+export function distinctValues(rng: Random, n: number): number[] {
+  const shift = rng.uniform() * 0.1;
+  const values = Array.from({ length: n }, (_, i) => (i - n / 2) * 0.1 + shift);
+  for (let i = n - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [values[i], values[j]] = [values[j], values[i]];
+  }
+  return values;
 }

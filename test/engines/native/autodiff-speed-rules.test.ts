@@ -6,6 +6,7 @@ import { OnnxSession } from '../../../src/engines/native/runtime.js';
 import { buildGradientGraph } from '../../../src/engines/native/autodiff/index.js';
 import { gradCheck } from '../../../src/engines/native/autodiff/gradcheck.js';
 import { Random } from '../../../src/util/random.js';
+import { distinctValues } from '../../helpers/graphs.js';
 import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../../../src/backend.js';
 import { loadModel } from '../../../src/models/load.js';
@@ -25,15 +26,27 @@ function tensor(dtype: DType, shape: number[], values: number[]): TensorValue {
   return { dtype, shape, data: dtype === 'float64' ? Float64Array.from(values) : Float32Array.from(values) };
 }
 
-/** A shuffled grid 0.1 apart: no two values within a finite-difference step. */
-function distinct(rng: Random, n: number): number[] {
-  const shift = rng.uniform() * 0.1;
-  const values = Array.from({ length: n }, (_, i) => (i - n / 2) * 0.1 + shift);
-  for (let i = n - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    [values[i], values[j]] = [values[j], values[i]];
+/** Each window's gradient at its first maximum in row-major order (2-D, no padding). */
+function maxPoolReference(values: number[], shape: number[], k: number, s: number, dy: number[]): Float64Array {
+  const [, , h, w] = shape;
+  const out = Math.floor((h - k) / s) + 1;
+  const outW = Math.floor((w - k) / s) + 1;
+  const grad = new Float64Array(size(shape));
+  for (let plane = 0; plane < shape[0] * shape[1]; plane++) {
+    for (let i = 0; i < out; i++) {
+      for (let j = 0; j < outW; j++) {
+        let best = -1;
+        for (let a = 0; a < k; a++) {
+          for (let c = 0; c < k; c++) {
+            const at = plane * h * w + (i * s + a) * w + j * s + c;
+            if (best < 0 || values[at] > values[best]) best = at;
+          }
+        }
+        grad[best] += dy[(plane * out + i) * outW + j];
+      }
+    }
   }
-  return values;
+  return grad;
 }
 
 function graphOf(dtype: DType, shape: number[], build: (b: GraphBuilder) => string, opset = 17): { graph: Graph; output: string } {
@@ -64,7 +77,7 @@ function backwardOps(graph: Graph, output: string, dtype: DType): string[] {
 async function check(dtype: DType, shape: number[], build: (b: GraphBuilder) => string, opset = 17): Promise<{ error: number; ops: string[] }> {
   const { graph, output } = graphOf(dtype, shape, build, opset);
   const rng = new Random(3);
-  const feeds = { x: tensor(dtype, shape, distinct(rng, size(shape))) };
+  const feeds = { x: tensor(dtype, shape, distinctValues(rng, size(shape))) };
   const y = await forward(graph, feeds, output);
   const weights = tensor(dtype, y.shape, Array.from({ length: size(y.shape) }, () => rng.normal()));
   const { error } = await gradCheck(graph, { output, feeds, weights });
@@ -112,21 +125,7 @@ describe('max-pool through its indices', () => {
       const result = await session.run({ x, [built.outputWeights]: tensor(dtype, [shape[0], shape[1], out, outW], dy) });
       await session.release();
       const grad = result[built.gradients.x].data as Float32Array | Float64Array;
-      const expected = new Float64Array(size(shape));
-      for (let plane = 0; plane < shape[0] * shape[1]; plane++) {
-        for (let i = 0; i < out; i++) {
-          for (let j = 0; j < outW; j++) {
-            let best = -1;
-            for (let a = 0; a < k; a++) {
-              for (let c = 0; c < k; c++) {
-                const at = plane * shape[2] * shape[3] + (i * s + a) * shape[3] + j * s + c;
-                if (best < 0 || values[at] > values[best]) best = at;
-              }
-            }
-            expected[best] += dy[(plane * out + i) * outW + j];
-          }
-        }
-      }
+      const expected = maxPoolReference(values, shape, k, s, dy);
       let worst = 0;
       for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(grad[i] - expected[i]));
       assert.ok(worst < 1e-5, `${dtype} pool ${k} stride ${s} opset ${opset}: max difference ${worst}`);
@@ -248,28 +247,6 @@ describe('a Relu folded into the MaxPool after it (the standard rule)', () => {
     assert.ok(!folded(twice.graph, twice.output));
   });
 
-  /** Each window's gradient at its first maximum in row-major order (2-D, no padding). */
-  function brute(values: number[], shape: number[], k: number, s: number, dy: number[]): Float64Array {
-    const [, , h, w] = shape;
-    const out = Math.floor((h - k) / s) + 1;
-    const outW = Math.floor((w - k) / s) + 1;
-    const grad = new Float64Array(size(shape));
-    for (let plane = 0; plane < shape[0] * shape[1]; plane++) {
-      for (let i = 0; i < out; i++) {
-        for (let j = 0; j < outW; j++) {
-          let best = -1;
-          for (let a = 0; a < k; a++) {
-            for (let c = 0; c < k; c++) {
-              const at = plane * h * w + (i * s + a) * w + j * s + c;
-              if (best < 0 || values[at] > values[best]) best = at;
-            }
-          }
-          grad[best] += dy[(plane * out + i) * outW + j];
-        }
-      }
-    }
-    return grad;
-  }
 
   it('ties, zero and all-negative windows, a requested Relu output, guided backprop', async () => {
     const random = new Random(5);
@@ -286,7 +263,7 @@ describe('a Relu folded into the MaxPool after it (the standard rule)', () => {
       const outW = Math.floor((shape[3] - k) / s) + 1;
       const dy = Array.from({ length: shape[0] * shape[1] * out * outW }, () => random.normal());
       const feeds = { x: tensor(dtype, shape, x), glassbox_output_weights: tensor(dtype, [shape[0], shape[1], out, outW], dy) };
-      const routed = brute(y, shape, k, s, dy);
+      const routed = maxPoolReference(y, shape, k, s, dy);
       const label = `${dtype} pool ${k} stride ${s} opset ${opset}`;
       const close = (actual: TensorValue, expected: ArrayLike<number>, what: string) => {
         const data = actual.data as Float32Array | Float64Array;

@@ -7,6 +7,7 @@ import { OnnxSession } from '../../../src/engines/native/runtime.js';
 import { OUTPUT_WEIGHTS, buildGradientGraph, gradientName, registeredGradientOps } from '../../../src/engines/native/autodiff/index.js';
 import { gradCheck } from '../../../src/engines/native/autodiff/gradcheck.js';
 import { Random } from '../../../src/util/random.js';
+import { distinctValues } from '../../helpers/graphs.js';
 
 /**
  * Every backward rule against central finite differences of the forward graph, both run on ORT: in
@@ -47,17 +48,8 @@ function draw(rng: Random, n: number, kind: Draw): number[] {
     case 'unit': return Array.from({ length: n }, () => rng.uniform() * 1.6 - 0.8);
     case 'positive': return Array.from({ length: n }, () => 0.5 + rng.uniform() * 1.5);
     case 'away': return Array.from({ length: n }, () => (rng.uniform() < 0.5 ? -1 : 1) * (0.2 + rng.uniform()));
-    case 'distinct': {
-      // A shuffled grid 0.1 apart (shifted at random, so that two tensors do not share values): no
-      // two values within a finite-difference step of each other.
-      const shift = rng.uniform() * 0.1;
-      const values = Array.from({ length: n }, (_, i) => (i - n / 2) * 0.1 + shift);
-      for (let i = n - 1; i > 0; i--) {
-        const j = rng.int(i + 1);
-        [values[i], values[j]] = [values[j], values[i]];
-      }
-      return values;
-    }
+    case 'distinct':
+      return distinctValues(rng, n);
   }
 }
 

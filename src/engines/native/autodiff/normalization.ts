@@ -1,5 +1,5 @@
 import { GlassboxError } from '../../../errors.js';
-import { floatAttr, intAttr } from '../graph.js';
+import { type DType, floatAttr, intAttr } from '../graph.js';
 import { range } from './emitter.js';
 import { type BackwardContext, gradOf, registerGradient, unsupportedInput } from './registry.js';
 
@@ -38,11 +38,7 @@ registerGradient('LayerNormalization', {
     const axis = intAttr(node, 'axis', -1);
     const axes = range(axis < 0 ? axis + rank : axis, rank);
     const dy = gradOf(ctx);
-    const mu = e.reduceMean(x, axes, true);
-    const centred = e.sub(x, mu);
-    const variance = e.reduceMean(e.mul(centred, centred), axes, true);
-    const r = e.op('Reciprocal', [e.op('Sqrt', [e.add(variance, e.scalar(floatAttr(node, 'epsilon', 1e-5), dtype))])]);
-    const xhat = e.mul(centred, r);
+    const { r, xhat } = normalise(ctx, x, axes, dtype);
     const yShape = e.shape(y);
     let dx: string | null = null;
     if (ctx.needs[0]) {
@@ -63,6 +59,15 @@ registerGradient('LayerNormalization', {
  * the input is seen as 2-D [prod(shape[:axis]), prod(shape[axis:])] (default axis 1), so every axis
  * from `axis` on.
  */
+/** Layer and instance norm recomputed in the backward graph: r = 1/sqrt(var + eps), xhat = (x - mean) r. */
+function normalise(ctx: BackwardContext, x: string, axes: number[], dtype: DType): { r: string; xhat: string } {
+  const { e, node } = ctx;
+  const centred = e.sub(x, e.reduceMean(x, axes, true));
+  const variance = e.reduceMean(e.mul(centred, centred), axes, true);
+  const r = e.op('Reciprocal', [e.op('Sqrt', [e.add(variance, e.scalar(floatAttr(node, 'epsilon', 1e-5), dtype))])]);
+  return { r, xhat: e.mul(centred, r) };
+}
+
 function softmaxAxes(ctx: BackwardContext): number[] {
   const { e, node } = ctx;
   const rank = e.rank(node.inputs[0]);
@@ -105,11 +110,7 @@ registerGradient('InstanceNormalization', {
     const [channels] = e.knownDims(x, [1], node);
     const perChannel = (v: string) => e.reshape(v, [channels, ...new Array<number>(rank - 2).fill(1)]);
     const dy = gradOf(ctx);
-    const mu = e.reduceMean(x, axes, true);
-    const centred = e.sub(x, mu);
-    const variance = e.reduceMean(e.mul(centred, centred), axes, true);
-    const r = e.op('Reciprocal', [e.op('Sqrt', [e.add(variance, e.scalar(floatAttr(node, 'epsilon', 1e-5), dtype))])]);
-    const xhat = e.mul(centred, r);
+    const { r, xhat } = normalise(ctx, x, axes, dtype);
     const overBatchAndSpace = [0, ...axes];
     let dx: string | null = null;
     if (ctx.needs[0]) {
