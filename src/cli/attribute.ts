@@ -24,7 +24,7 @@ export const attributeSpec: CommandSpec = {
     engine: { type: 'string', placeholder: 'native|tfjs', description: 'native: onnxruntime with Glassbox\'s own backward graphs (default where the model converts); tfjs: TF.js autodiff' },
     backend: { type: 'string', placeholder: 'wasm|cpu', description: 'TF.js backend for --engine tfjs (default wasm; falls back to cpu when wasm lacks a kernel)' },
     format: { type: 'string', placeholder: 'json', description: 'output format (json)' },
-    output: { type: 'string', placeholder: 'file', short: 'o', description: 'write the JSON to a file instead of stdout' },
+    out: { type: 'string', placeholder: 'file', short: 'o', description: 'write the JSON to a file instead of stdout' },
   },
   examples: [
     'glassbox attribute --model digits --input samples/digits/digit-3.png --method integrated-gradients --steps 50 --format json',
@@ -86,7 +86,7 @@ export async function runAttribute(flags: ParsedOptions, io: CommandIo): Promise
         : prediction,
     };
     const json = JSON.stringify(output);
-    const outputPath = stringOption(flags, 'output');
+    const outputPath = stringOption(flags, 'out');
     if (outputPath) writeFileAtomic(outputPath, `${json}\n`);
     else io.out(json);
     return 0;

@@ -189,7 +189,7 @@ describe('glassbox CLI', () => {
       const r = await run('explain', '--demo', '--methods', 'saliency', '--out', join(blocker, 'report'));
       assert.equal(r.code, 1);
       assert.match(r.stderr, /cannot create the output folder.*\n  fix: choose a folder you can write to/);
-      const j = await attribute('--input', SEVEN, '--output', join(blocker, 'out.json'));
+      const j = await attribute('--input', SEVEN, '--out', join(blocker, 'out.json'));
       assert.equal(j.code, 1);
       assert.deepEqual(readdirSync(dir), ['a-file']);
     });
