@@ -1,0 +1,157 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { fromRows, matrix, type Matrix } from '../../../src/tabular/matrix.js';
+import type { TabularModel } from '../../../src/models/tabular/model.js';
+import { Discretizer } from '../../../src/attribution/lime/discretizer.js';
+import { LimeTabular } from '../../../src/attribution/lime/lime-tabular.js';
+import { normalCdf, normalQuantile, TruncatedNormal } from '../../../src/attribution/lime/truncated-normal.js';
+import { Random } from '../../../src/util/random.js';
+
+const reference = JSON.parse(readFileSync(new URL('data/discretizer-reference.json', import.meta.url), 'utf8')) as {
+  columns: Record<string, number[]>;
+  labels: number[];
+  cases: { column: string; quartile: number[]; decile: number[]; entropy?: number[] }[];
+};
+
+/** f(x) = w . x + b as a one-output regression model. */
+function linearModel(w: number[], b: number): TabularModel {
+  return {
+    info: { name: 'linear', kind: 'function', numFeatures: w.length, numOutputs: 1, output: 'value', acceptsMissing: false },
+    async predict(rows: Matrix) {
+      const out = matrix(rows.rows, 1);
+      for (let i = 0; i < rows.rows; i++) {
+        let s = b;
+        for (let j = 0; j < w.length; j++) s += w[j] * rows.data[i * rows.cols + j];
+        out.data[i] = s;
+      }
+      return out;
+    },
+  };
+}
+
+function gaussianTraining(n: number, means: number[], stds: number[], seed = 1): Matrix {
+  const rng = new Random(seed);
+  const m = matrix(n, means.length);
+  for (let i = 0; i < n; i++) for (let j = 0; j < means.length; j++) m.data[i * means.length + j] = means[j] + stds[j] * rng.normal();
+  return m;
+}
+
+test('discretizer bin edges equal numpy percentiles and the sklearn entropy tree', () => {
+  for (const c of reference.cases) {
+    const column = fromRows(reference.columns[c.column].map((v) => [v]));
+    for (const kind of ['quartile', 'decile', 'entropy'] as const) {
+      const expected = c[kind];
+      if (!expected) continue;
+      const d = new Discretizer(kind, column, new Set(), ['x'], reference.labels);
+      const edges = d.bins.get(0)!.edges;
+      assert.equal(edges.length, expected.length, `${c.column} ${kind}: ${edges} vs ${expected}`);
+      edges.forEach((e, i) => assert.ok(Math.abs(e - expected[i]) <= 1e-12 * Math.max(1, Math.abs(expected[i])), `${c.column} ${kind} edge ${i}: ${e} vs ${expected[i]}`));
+    }
+  }
+  const small = new Discretizer('quartile', fromRows(reference.columns.small.map((v) => [v])), new Set(), ['x']);
+  assert.deepEqual(small.bins.get(0)!.names, ['x <= 2.50', '2.50 < x <= 4.00', '4.00 < x <= 5.00', 'x > 5.00']);
+  // searchsorted side=left: a value equal to an edge falls in the bin below it.
+  assert.deepEqual([1, 2.5, 2.6, 4, 5, 9].map((v) => small.binOf(0, v)), [0, 0, 1, 1, 2, 3]);
+  assert.throws(() => new Discretizer('entropy', fromRows([[1], [2]]), new Set(), ['x']), /needs the training labels/);
+});
+
+test('truncated normal draws stay inside their bounds and follow the normal', () => {
+  assert.ok(Math.abs(normalQuantile(normalCdf(1.3)) - 1.3) < 1e-6 && Math.abs(normalQuantile(normalCdf(-6)) + 6) < 1e-5);
+  const rng = new Random(5);
+  // Right tail [1, 2] of N(0, 1): mean = (phi(1) - phi(2)) / (Phi(2) - Phi(1)) = 1.3832.
+  const t = new TruncatedNormal(0, 1, 1, 2);
+  let sum = 0;
+  for (let i = 0; i < 20000; i++) {
+    const v = t.sample(rng);
+    assert.ok(v >= 1 && v <= 2);
+    sum += v;
+  }
+  assert.ok(Math.abs(sum / 20000 - 1.3832) < 0.01, `mean ${sum / 20000}`);
+  // lime's 1e-11 standard deviation of a one-value bin puts the bounds thousands of sigmas away.
+  const far = new TruncatedNormal(5, 1e-11, 6, 7);
+  for (let i = 0; i < 100; i++) { const v = far.sample(rng); assert.ok(v >= 6 && v <= 7); }
+});
+
+test('on a linear model without discretizing, the surrogate recovers the local slopes', async () => {
+  const w = [2, -1, 0.5, 0];
+  const training = gaussianTraining(500, [0, 10, -3, 1], [1, 2, 0.5, 3]);
+  const explainer = new LimeTabular(linearModel(w, 4), training, { discretizer: 'none', sampleAroundInstance: true, seed: 3 });
+  const rows = fromRows([[0.5, 9, -2, 2], [-1, 12, -3.5, 0]]);
+  const e = await explainer.explain(rows, { numFeatures: 4, featureSelection: 'none' });
+  // The surrogate works on standardised features: its weight is slope * training std.
+  const stds = [0, 1, 2, 3].map((j) => {
+    const col = Array.from({ length: 500 }, (_, i) => training.data[i * 4 + j]);
+    const m = col.reduce((s, v) => s + v, 0) / 500;
+    return Math.sqrt(col.reduce((s, v) => s + (v - m) ** 2, 0) / 500);
+  });
+  for (let r = 0; r < 2; r++) {
+    e.attributions[r].forEach((a, j) => assert.ok(Math.abs(a / stds[j] - w[j]) < 2e-3, `row ${r} feature ${j}: ${a / stds[j]} vs ${w[j]}`));
+    const x = e.extras![r];
+    assert.ok(Math.abs((x.localPrediction as number) - e.predictions[r]) < 1e-2, `local ${x.localPrediction} vs ${e.predictions[r]}`);
+    assert.ok((x.score as number) > 0.9999);
+    assert.equal(e.predictions[r], 4 + w.reduce((s, v, j) => s + v * rows.data[r * 4 + j], 0));
+  }
+  // |weights| are 2 * 1, 1 * 2, 0.5 * 0.5 and 0 in standardised units.
+  assert.deepEqual((e.extras![0].ranked as string[]).slice(2), ['2', '3']);
+});
+
+test('with quartile bins the surrogate ranks the features a linear model uses, with their signs', async () => {
+  const w = [3, -2, 0, 0.5];
+  const training = gaussianTraining(400, [0, 0, 0, 0], [1, 1, 1, 1], 2);
+  const explainer = new LimeTabular(linearModel(w, 0), training, { featureNames: ['a', 'b', 'c', 'd'], seed: 1 });
+  // A row in the top quartile of every feature: leaving a's bin lowers the output, leaving b's raises it.
+  const e = await explainer.explain(fromRows([[1.5, 1.5, 1.5, 1.5]]), { numFeatures: 2 });
+  assert.deepEqual(e.extras![0].ranked, ['a', 'b']);
+  assert.ok(e.attributions[0][0] > 0 && e.attributions[0][1] < 0);
+  assert.equal(e.attributions[0][2], 0);
+  assert.equal(e.attributions[0][3], 0);
+  // A weight is how much being in the row's bin moves the output: w * (E[x | top quartile] - E[x | other quartiles])
+  // = 3 * (1.271 - (-0.424)) for a standard normal.
+  assert.ok(Math.abs(e.attributions[0][0] - 3 * 1.695) < 0.4, `${e.attributions[0][0]}`);
+  assert.ok(Math.abs(e.attributions[0][1] + 2 * 1.695) < 0.4, `${e.attributions[0][1]}`);
+});
+
+test('the same seed gives the same explanation, another seed another one', async () => {
+  const training = gaussianTraining(200, [0, 5, 1], [1, 2, 1], 4);
+  const model = linearModel([1, 1, -1], 0);
+  const row = fromRows([[0.2, 6, 1]]);
+  const run = (seed: number) => new LimeTabular(model, training, { seed }).explain(row, { numSamples: 500 });
+  const [a, b, c] = await Promise.all([run(9), run(9), run(10)]);
+  assert.deepEqual(a.attributions, b.attributions);
+  assert.deepEqual(a.extras, b.extras);
+  assert.notDeepEqual(a.attributions, c.attributions);
+});
+
+test('conditions read like lime\'s: bins, categories by name, continuous names', async () => {
+  // age continuous, purpose categorical with names, duration continuous.
+  const rows: number[][] = [];
+  for (let i = 0; i < 40; i++) rows.push([20 + i, i % 3, 6 * (1 + (i % 8))]);
+  const training = fromRows(rows);
+  const model = linearModel([0.1, 1, 0.05], 0);
+  const options = { featureNames: ['age', 'purpose', 'duration'], categorical: [1], categoryNames: { 1: ['A40', 'A42', 'A43'] } };
+  const explainer = new LimeTabular(model, training, { ...options, seed: 0 });
+  // numpy.percentile: age (20..59) quartiles 29.75, 39.5, 49.25; duration (6, 12, ..., 48, five each) 16.5, 27, 37.5.
+  assert.deepEqual(explainer.conditions([25, 2, 30]), ['age <= 29.75', 'purpose=A43', '27.00 < duration <= 37.50']);
+  assert.deepEqual(explainer.conditions([60, 0, 12]), ['age > 49.25', 'purpose=A40', 'duration <= 16.50']);
+  const e = await explainer.explain(fromRows([[42, 1, 20]]), { numSamples: 300 });
+  assert.deepEqual(e.extras![0].conditions, ['39.50 < age <= 49.25', 'purpose=A42', '16.50 < duration <= 27.00']);
+  const plain = new LimeTabular(model, training, { ...options, discretizer: 'none' });
+  assert.deepEqual(plain.conditions([42, 1, 20]), ['age', 'purpose=A42', 'duration']);
+  const unnamed = new LimeTabular(model, training, { categorical: [1] });
+  assert.deepEqual(unnamed.conditions([42, 2, 20]), ['39.50 < 0 <= 49.25', '1=2', '16.50 < 2 <= 27.00']);
+});
+
+test('bad tabular input gets usage errors', async () => {
+  const training = gaussianTraining(50, [0, 0], [1, 1]);
+  const model = linearModel([1, 1], 0);
+  assert.throws(() => new LimeTabular(model, gaussianTraining(10, [0], [1])), /training data has 1 features but the model takes 2/);
+  assert.throws(() => new LimeTabular(model, training, { discretizer: 'entropy' }), /needs the training labels/);
+  assert.throws(() => new LimeTabular(model, training, { discretizer: 'octile' as never }), /unknown discretizer/);
+  assert.throws(() => new LimeTabular(model, training, { categorical: [5] }), /out of range/);
+  const explainer = new LimeTabular(model, training);
+  await assert.rejects(explainer.explain(fromRows([[1, 2, 3]])), /the rows have 3 features/);
+  await assert.rejects(explainer.explain(fromRows([[1, 2]]), { target: 1 }), /target 1 is out of range/);
+  await assert.rejects(explainer.explain(fromRows([[1, NaN]])), /finite/);
+  await assert.rejects(explainer.explain(fromRows([[1, 2]]), { featureSelection: 'lasso_path' }), /lasso_path/);
+});
