@@ -46,3 +46,65 @@ out = {
 with open('test/attribution/lime/data/discretizer-reference.json', 'w') as f:
     json.dump(out, f)
 print(json.dumps(cases)[:2000])
+
+
+# --- lime's feature selection (lime_base.LimeBase.feature_selection), replayed step by step on sklearn,
+# on a fixed weighted problem: binary features like lime's tabular representation, a noisy target.
+from sklearn.linear_model import Ridge, lars_path
+
+rng = np.random.RandomState(11)
+n, p = 120, 9
+data = (rng.uniform(size=(n, p)) < 0.6).astype(float)
+data[0] = 1
+data[:, 7] = np.where(rng.uniform(size=n) < 0.9, data[:, 2], 1 - data[:, 2])  # correlated with feature 2
+y = 1.5 * data[:, 2] - 1.0 * data[:, 5] + 0.6 * data[:, 0] + 0.3 * data[:, 7] + 0.2 * rng.normal(size=n)
+d = np.sqrt(((data - data[0]) ** 2).sum(axis=1))
+w = np.sqrt(np.exp(-(d ** 2) / (np.sqrt(p) * 0.75) ** 2))
+
+
+def forward_selection(num_features):
+    used = []
+    for _ in range(min(num_features, p)):
+        max_, best = -100000000, 0
+        for f in range(p):
+            if f in used:
+                continue
+            clf = Ridge(alpha=0, fit_intercept=True).fit(data[:, used + [f]], y, sample_weight=w)
+            score = clf.score(data[:, used + [f]], y, sample_weight=w)
+            if score > max_:
+                best, max_ = f, score
+        used.append(best)
+    return used
+
+
+def highest_weights(num_features):
+    clf = Ridge(alpha=0.01, fit_intercept=True).fit(data, y, sample_weight=w)
+    weighted = clf.coef_ * data[0]
+    order = sorted(zip(range(p), weighted), key=lambda x: np.abs(x[1]), reverse=True)
+    return [int(x[0]) for x in order[:num_features]]
+
+
+def lasso(num_features):
+    wd = (data - np.average(data, axis=0, weights=w)) * np.sqrt(w[:, np.newaxis])
+    wl = (y - np.average(y, weights=w)) * np.sqrt(w)
+    nonzero = range(p)
+    _, _, coefs = lars_path(wd, wl, method='lasso', verbose=False)
+    for i in range(len(coefs.T) - 1, 0, -1):
+        nonzero = coefs.T[i].nonzero()[0]
+        if len(nonzero) <= num_features:
+            break
+    return [int(v) for v in nonzero]
+
+
+selection = {'data': data.tolist(), 'labels': y.tolist(), 'weights': w.tolist(), 'cases': []}
+for method, fn in [('forward_selection', forward_selection), ('highest_weights', highest_weights), ('lasso_path', lasso)]:
+    for k in (2, 4):
+        used = fn(k)
+        final = Ridge(alpha=1, fit_intercept=True).fit(data[:, used], y, sample_weight=w)
+        selection['cases'].append({
+            'method': method, 'numFeatures': k, 'used': used, 'coef': final.coef_.tolist(),
+            'intercept': float(final.intercept_), 'score': float(final.score(data[:, used], y, sample_weight=w)),
+        })
+with open('test/attribution/lime/data/selection-reference.json', 'w') as f:
+    json.dump(selection, f)
+print(json.dumps(selection['cases']))

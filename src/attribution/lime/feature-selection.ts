@@ -1,5 +1,6 @@
 import { UsageError } from '../../errors.js';
 import type { Matrix } from '../../tabular/matrix.js';
+import { larsPath } from '../../stats/lars.js';
 import { ridgeFromGram } from './ridge.js';
 import type { WeightedGram } from './weighted-gram.js';
 
@@ -16,21 +17,12 @@ export type FeatureSelection = 'none' | 'forward_selection' | 'highest_weights' 
 
 export const featureSelections: readonly FeatureSelection[] = ['none', 'forward_selection', 'highest_weights', 'lasso_path', 'auto'];
 
-/** The LARS path the lasso_path selection reads, as src/stats/lars.ts provides it. */
-export type LarsPath = (x: Matrix, y: Float64Array, options?: { method?: 'lasso' | 'lar'; maxIter?: number }) => {
-  alphas: Float64Array;
-  active: number[];
-  coefs: number[][];
-};
-
 export interface SelectionInputs {
   data: Matrix;
   labels: Float64Array;
   weights: Float64Array;
   gram: WeightedGram;
   numFeatures: number;
-  /** Needed for lasso_path only. */
-  larsPath?: LarsPath;
 }
 
 export function checkFeatureSelection(method: string): FeatureSelection {
@@ -84,10 +76,7 @@ function highestWeights({ data, gram, numFeatures }: SelectionInputs): number[] 
   return weighted.slice(0, numFeatures).map((e) => e.j);
 }
 
-function lassoPath({ data, labels, weights, gram, numFeatures, larsPath }: SelectionInputs): number[] {
-  if (!larsPath) {
-    throw new UsageError('feature selection "lasso_path" is not yet available (it needs the LARS path of src/stats/lars.ts)', 'use featureSelection "auto", "forward_selection" or "highest_weights"');
-  }
+function lassoPath({ data, labels, weights, gram, numFeatures }: SelectionInputs): number[] {
   const { rows: n, cols: p } = data;
   // lime centres on the weighted means and scales rows by sqrt(weight) before running lars_path.
   const x = { rows: n, cols: p, data: new Float64Array(n * p) };
@@ -98,12 +87,12 @@ function lassoPath({ data, labels, weights, gram, numFeatures, larsPath }: Selec
     y[i] = (labels[i] - gram.yMean) * s;
   }
   const { coefs } = larsPath(x, y, { method: 'lasso' });
-  // coefs is features x steps; walk back from the last step to the first with few enough non-zeros.
-  const steps = coefs.length ? coefs[0].length : 0;
+  // One coefficient vector per step; walk back from the last step to the first with few enough non-zeros
+  // (never to step 0, all zeros: with a single step lime keeps every feature).
   let nonzero = Array.from({ length: p }, (_, j) => j);
-  for (let step = steps - 1; step > 0; step--) {
+  for (let step = coefs.length - 1; step > 0; step--) {
     nonzero = [];
-    for (let j = 0; j < p; j++) if (coefs[j][step] !== 0) nonzero.push(j);
+    for (let j = 0; j < p; j++) if (coefs[step][j] !== 0) nonzero.push(j);
     if (nonzero.length <= numFeatures) break;
   }
   return nonzero;

@@ -6,7 +6,7 @@ import type { ProgressCallback } from '../base.js';
 import type { JsonValue } from '../result.js';
 import { TabularExplanation } from '../tabular-explanation.js';
 import { Discretizer, discretizerKinds, type DiscretizerKind } from './discretizer.js';
-import { checkFeatureSelection, type FeatureSelection, type LarsPath } from './feature-selection.js';
+import { checkFeatureSelection, type FeatureSelection } from './feature-selection.js';
 import { fitSurrogate, limeKernel } from './surrogate.js';
 
 export interface LimeTabularOptions {
@@ -26,8 +26,6 @@ export interface LimeTabularOptions {
   sampleAroundInstance?: boolean;
   /** Default 0. */
   seed?: number;
-  /** The LARS path for featureSelection 'lasso_path'. */
-  larsPath?: LarsPath;
 }
 
 export interface LimeTabularExplainOptions {
@@ -167,7 +165,7 @@ export class LimeTabular {
       const outputsOfSamples = await this.model.predict(inverse);
       const labels = columnOf(outputsOfSamples, target);
       const weights = this.kernelWeights(data);
-      const surrogate = fitSurrogate(data, labels, weights, { numFeatures, featureSelection, larsPath: this.options.larsPath });
+      const surrogate = fitSurrogate(data, labels, weights, { numFeatures, featureSelection });
       attributions.push(Array.from(surrogate.weights));
       baseValues.push(surrogate.intercept);
       predictions.push(labels[0]);

@@ -1,6 +1,6 @@
 import { UsageError } from '../../errors.js';
 import type { Matrix } from '../../tabular/matrix.js';
-import { checkFeatureSelection, selectFeatures, type FeatureSelection, type LarsPath } from './feature-selection.js';
+import { checkFeatureSelection, selectFeatures, type FeatureSelection } from './feature-selection.js';
 import { r2FromSums, ridgeFromGram } from './ridge.js';
 import { weightedGram } from './weighted-gram.js';
 
@@ -15,7 +15,6 @@ export interface SurrogateOptions {
   featureSelection?: FeatureSelection;
   /** Ridge penalty of the final fit; lime's default regressor is Ridge(alpha=1). */
   alpha?: number;
-  larsPath?: LarsPath;
 }
 
 /** What LimeBase.explain_instance_with_data returns, for one label. */
@@ -50,7 +49,7 @@ export function fitSurrogate(data: Matrix, labels: Float64Array, sampleWeights: 
   }
   const selection = checkFeatureSelection(options.featureSelection ?? 'auto');
   const gram = weightedGram(data, labels, sampleWeights);
-  const used = selectFeatures(selection, { data, labels, weights: sampleWeights, gram, numFeatures: options.numFeatures, larsPath: options.larsPath });
+  const used = selectFeatures(selection, { data, labels, weights: sampleWeights, gram, numFeatures: options.numFeatures });
   const fit = ridgeFromGram(gram, used, options.alpha ?? 1);
 
   const weights = new Float64Array(data.cols);

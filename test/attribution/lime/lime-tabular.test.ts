@@ -153,5 +153,5 @@ test('bad tabular input gets usage errors', async () => {
   await assert.rejects(explainer.explain(fromRows([[1, 2, 3]])), /the rows have 3 features/);
   await assert.rejects(explainer.explain(fromRows([[1, 2]]), { target: 1 }), /target 1 is out of range/);
   await assert.rejects(explainer.explain(fromRows([[1, NaN]])), /finite/);
-  await assert.rejects(explainer.explain(fromRows([[1, 2]]), { featureSelection: 'lasso_path' }), /lasso_path/);
+  await assert.rejects(explainer.explain(fromRows([[1, 2]]), { featureSelection: 'lasso' as never }), /unknown feature selection/);
 });

@@ -1,7 +1,9 @@
 import { test } from 'node:test';
+import { readFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { fromRows, matrix } from '../../../src/tabular/matrix.js';
 import { fitSurrogate, limeKernel } from '../../../src/attribution/lime/surrogate.js';
+import type { FeatureSelection } from '../../../src/attribution/lime/feature-selection.js';
 import { Random } from '../../../src/util/random.js';
 import { goldenCase } from '../../helpers/mlp.js';
 
@@ -74,4 +76,19 @@ test('bad surrogate input gets a usage error', () => {
   assert.throws(() => fitSurrogate(x, Float64Array.from([1]), Float64Array.from([1, 1]), { numFeatures: 1 }), /one label and one weight/);
   assert.throws(() => fitSurrogate(x, Float64Array.from([1, 2]), Float64Array.from([1, 1]), { numFeatures: 1, featureSelection: 'best' as never }), /unknown feature selection/);
   assert.throws(() => fitSurrogate(x, Float64Array.from([1, NaN]), Float64Array.from([1, 1]), { numFeatures: 1 }), /non-finite/);
+});
+
+test('feature selections pick what lime picks (replayed on sklearn Ridge and lars_path), and the final Ridge agrees', () => {
+  const ref = JSON.parse(readFileSync(new URL('data/selection-reference.json', import.meta.url), 'utf8')) as {
+    data: number[][]; labels: number[]; weights: number[];
+    cases: { method: FeatureSelection; numFeatures: number; used: number[]; coef: number[]; intercept: number; score: number }[];
+  };
+  const data = fromRows(ref.data);
+  for (const c of ref.cases) {
+    const s = fitSurrogate(data, Float64Array.from(ref.labels), Float64Array.from(ref.weights), { numFeatures: c.numFeatures, featureSelection: c.method });
+    const label = `${c.method} ${c.numFeatures}`;
+    assert.deepEqual([...s.ranked].sort((a, b) => a - b), [...c.used].sort((a, b) => a - b), label);
+    c.used.forEach((f, k) => assert.ok(Math.abs(s.weights[f] - c.coef[k]) < 1e-10, `${label} coef ${f}: ${s.weights[f]} vs ${c.coef[k]}`));
+    assert.ok(Math.abs(s.intercept - c.intercept) < 1e-10 && Math.abs(s.score - c.score) < 1e-10, label);
+  }
 });
