@@ -79,6 +79,20 @@ def main():
     out["num_features"] = {"r": 5, "active": [int(i) for i in lars_path(x, y, max_iter=5)[1]]}
     with open("test/stats/fixtures/lars-sklearn.json", "w") as f:
         json.dump(out, f)
+    kmeans_reference()
+
+
+def kmeans_reference():
+    """sklearn KMeans as shap.kmeans(X_train, 10) runs it, on the breast cancer training rows."""
+    from sklearn.cluster import KMeans
+    with open("test/data/reference/tabular.json") as f:
+        t = json.load(f)
+    x = np.array(t["X"])[t["train_idx"]]
+    km = KMeans(n_clusters=10, random_state=0, n_init=10).fit(x)
+    out = {"meta": {"sklearn": sklearn.__version__, "call": "KMeans(n_clusters=10, random_state=0, n_init=10).fit(X[train_idx])"},
+           "labels": km.labels_.tolist(), "centers": km.cluster_centers_.tolist(), "inertia": float(km.inertia_)}
+    with open("test/stats/fixtures/kmeans-sklearn.json", "w") as f:
+        json.dump(out, f)
 
 
 main()
