@@ -45,3 +45,13 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
   return d;
 }
+
+/** The LightGBM model from leaves' test data, its 57 rows and LightGBM's raw scores (see test/data/trees/lightgbm/README.md). */
+export const LIGHTGBM_DIR = 'test/data/trees/lightgbm';
+export const LIGHTGBM_MODEL = `${LIGHTGBM_DIR}/lg_dart_breast_cancer.model`;
+export function lightgbmRows(): Matrix {
+  return fromRows(readFileSync(`${LIGHTGBM_DIR}/breast_cancer_test.tsv`, 'utf8').trim().split('\n').map((l) => l.split('\t').map(Number)));
+}
+export function lightgbmMargins(): number[] {
+  return readFileSync(`${LIGHTGBM_DIR}/lg_dart_breast_cancer_true_predictions.txt`, 'utf8').trim().split('\n').map(Number);
+}
