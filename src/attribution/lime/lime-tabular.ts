@@ -6,6 +6,7 @@ import type { ProgressCallback } from '../base.js';
 import type { JsonValue } from '../result.js';
 import { TabularExplanation } from '../tabular-explanation.js';
 import { Discretizer, discretizerKinds, type DiscretizerKind } from './discretizer.js';
+import type { TruncatedNormal } from './truncated-normal.js';
 import { checkFeatureSelection, type FeatureSelection } from './feature-selection.js';
 import { fitSurrogate, limeKernel } from './surrogate.js';
 
@@ -45,7 +46,11 @@ interface ValueFrequencies {
   values: Float64Array;
   /** Cumulative frequencies, last = 1, for sampling by inverse CDF. */
   cumulative: Float64Array;
+  /** For each of CELLS equal slices of [0, 1): the index of the value drawn there, or -1 where a cumulative frequency cuts the slice. */
+  cells: Int32Array;
 }
+
+const CELLS = 1024;
 
 /**
  * LIME for tabular data with the semantics of lime's LimeTabularExplainer: samples around the
@@ -215,24 +220,18 @@ export class LimeTabular {
     const around = this.options.sampleAroundInstance ?? false;
     for (let f = 0; f < p; f++) {
       const freq = this.frequencies.get(f);
+      const bins = this.discretizer?.bins.get(f);
       if (!freq) {
         // Continuous without a discretizer: normal around the mean (or the row), in the training scale.
-        const centre = around ? row[f] : this.mean[f];
-        for (let i = 1; i < n; i++) {
-          const v = rng.normal() * this.scale[f] + centre;
-          inverse.data[i * p + f] = v;
-          data.data[i * p + f] = (v - this.mean[f]) / this.scale[f];
-        }
+        sampleNormalColumn(data, inverse, f, around ? row[f] : this.mean[f], this.mean[f], this.scale[f], rng);
         data.data[f] = (row[f] - this.mean[f]) / this.scale[f];
-        continue;
+      } else if (bins) {
+        sampleBinnedColumn(data, inverse, f, freq, this.discretizer!.binOf(f, row[f]), bins.samplers, rng);
+        data.data[f] = 1;
+      } else {
+        sampleCategoricalColumn(data, inverse, f, freq, row[f], rng);
+        data.data[f] = 1;
       }
-      const own = this.discretizer?.bins.has(f) ? this.discretizer.binOf(f, row[f]) : row[f];
-      for (let i = 1; i < n; i++) {
-        const code = pick(freq, rng.uniform());
-        data.data[i * p + f] = code === own ? 1 : 0;
-        inverse.data[i * p + f] = this.discretizer?.bins.has(f) ? this.discretizer.sampleValue(f, code, rng) : code;
-      }
-      data.data[f] = 1;
     }
     inverse.data.set(row, 0);
     return { data, inverse };
@@ -254,6 +253,48 @@ export class LimeTabular {
   }
 }
 
+/** Column f of samples 1..n-1: a normal in the training scale around `centre`; `data` holds it standardised. */
+function sampleNormalColumn(data: Matrix, inverse: Matrix, f: number, centre: number, mean: number, scale: number, rng: Random): void {
+  const p = data.cols;
+  const d = data.data;
+  const inv = inverse.data;
+  for (let i = 1; i < data.rows; i++) {
+    const v = rng.normal() * scale + centre;
+    inv[i * p + f] = v;
+    d[i * p + f] = (v - mean) / scale;
+  }
+}
+
+/** Column f of samples 1..n-1 for a categorical feature: a training value by frequency; 1 where it is the row's own. */
+function sampleCategoricalColumn(data: Matrix, inverse: Matrix, f: number, freq: ValueFrequencies, own: number, rng: Random): void {
+  const p = data.cols;
+  const d = data.data;
+  const inv = inverse.data;
+  for (let i = 1; i < data.rows; i++) {
+    const code = freq.values[pick(freq, rng.uniform())];
+    d[i * p + f] = code === own ? 1 : 0;
+    inv[i * p + f] = code;
+  }
+}
+
+/**
+ * Column f of samples 1..n-1 for a binned feature: a bin by training frequency, 1 where it is the row's
+ * own bin, and a value inside the bin from its truncated normal. (lime returns the bin's standardised
+ * lower bound, a z-score, when a bin's bounds coincide; this returns the bound.)
+ */
+function sampleBinnedColumn(data: Matrix, inverse: Matrix, f: number, freq: ValueFrequencies, ownBin: number, samplers: TruncatedNormal[], rng: Random): void {
+  const p = data.cols;
+  const d = data.data;
+  const inv = inverse.data;
+  const binOfIndex = Int32Array.from(freq.values);
+  for (let i = 1; i < data.rows; i++) {
+    const bin = binOfIndex[pick(freq, rng.uniform())];
+    d[i * p + f] = bin === ownBin ? 1 : 0;
+    const sampler = samplers[bin];
+    inv[i * p + f] = sampler.lo === sampler.hi ? sampler.lo : sampler.sample(rng);
+  }
+}
+
 function valueFrequencies(codes: Float64Array): ValueFrequencies {
   const counts = new Map<number, number>();
   for (const c of codes) counts.set(c, (counts.get(c) ?? 0) + 1);
@@ -262,11 +303,19 @@ function valueFrequencies(codes: Float64Array): ValueFrequencies {
   let total = 0;
   values.forEach((v, i) => { total += counts.get(v)!; cumulative[i] = total / codes.length; });
   cumulative[values.length - 1] = 1;
-  return { values, cumulative };
+  const cells = new Int32Array(CELLS);
+  let k = 0;
+  for (let c = 0; c < CELLS; c++) {
+    while (cumulative[k] <= c / CELLS) k++;
+    cells[c] = cumulative[k] >= (c + 1) / CELLS ? k : -1;
+  }
+  return { values, cumulative, cells };
 }
 
-/** numpy's choice(values, p=freqs): the first value whose cumulative frequency exceeds u. */
-function pick({ values, cumulative }: ValueFrequencies, u: number): number {
+/** numpy's choice(values, p=freqs): the index of the first value whose cumulative frequency exceeds u. */
+function pick({ values, cumulative, cells }: ValueFrequencies, u: number): number {
+  const cell = cells[(u * CELLS) | 0];
+  if (cell >= 0) return cell;
   let lo = 0;
   let hi = values.length - 1;
   while (lo < hi) {
@@ -274,5 +323,5 @@ function pick({ values, cumulative }: ValueFrequencies, u: number): number {
     if (cumulative[mid] > u) hi = mid;
     else lo = mid + 1;
   }
-  return values[lo];
+  return lo;
 }

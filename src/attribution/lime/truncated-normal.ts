@@ -1,10 +1,15 @@
 import type { Random } from '../../util/random.js';
 
+/** Equal-probability segments per bin: the draw picks one, then samples inside it by rejection. */
+const SEGMENTS = 64;
+
 /**
  * Draws from a normal(mean, std) truncated to [lo, hi], the way lime fills a sampled bin with a value
- * (scipy.stats.truncnorm). Set up once per bin, then drawn thousands of times: inverse-CDF sampling
- * between the two standardised bounds, on the lower tail (where Phi keeps its digits) by symmetry,
- * and an exponential rejection sampler where even the lower tail underflows.
+ * (scipy.stats.truncnorm). Set up once per bin, then drawn thousands of times, so the set-up cuts the
+ * bin into 64 pieces of equal probability (by the inverse CDF, on the lower tail where Phi keeps its
+ * digits); a draw picks a piece and samples the density inside it by rejection from a uniform, which
+ * is exact and nearly always accepts at once. An exponential rejection sampler covers bounds so far in
+ * the tail that Phi underflows.
  */
 export class TruncatedNormal {
   private readonly flip: boolean;
@@ -13,6 +18,8 @@ export class TruncatedNormal {
   private readonly pa: number;
   private readonly pb: number;
   private readonly farTail: boolean;
+  /** Per segment: start, width, the squared |z| nearest 0, and the smallest density ratio (a squeeze that skips exp). */
+  private readonly segments: Float64Array;
 
   constructor(readonly mean: number, readonly std: number, readonly lo: number, readonly hi: number) {
     let a = (lo - mean) / std;
@@ -25,20 +32,43 @@ export class TruncatedNormal {
     this.pa = normalCdf(a);
     this.pb = normalCdf(b);
     this.farTail = !(this.pb - this.pa > 1e-300) || b < -30;
+    this.segments = new Float64Array(SEGMENTS * 4);
+    if (this.farTail) return;
+    let start = a;
+    for (let k = 0; k < SEGMENTS; k++) {
+      const end = k === SEGMENTS - 1 ? b : Math.min(b, Math.max(start, normalQuantile(this.pa + ((this.pb - this.pa) * (k + 1)) / SEGMENTS)));
+      const nearest = start > 0 ? start : end < 0 ? end : 0;
+      const farthest = Math.max(Math.abs(start), Math.abs(end));
+      this.segments.set([start, end - start, nearest * nearest, Math.exp(-(farthest * farthest - nearest * nearest) / 2)], 4 * k);
+      start = end;
+    }
   }
 
   sample(rng: Random): number {
-    let z: number;
-    if (this.farTail) {
-      z = this.tailSample(rng);
-    } else {
-      const u = this.pa + rng.uniform() * (this.pb - this.pa);
-      z = normalQuantile(u);
-    }
+    let z = this.farTail ? this.tailSample(rng) : this.segmentSample(rng);
     if (this.flip) z = -z;
     const x = this.mean + this.std * z;
     // Rounding in the CDF approximations must not push a value out of its bin.
     return x < this.lo ? this.lo : x > this.hi ? this.hi : x;
+  }
+
+  private segmentSample(rng: Random): number {
+    const seg = this.segments;
+    // One uniform picks the segment, and its remaining 26 bits the first position inside it.
+    const u = rng.uniform() * SEGMENTS;
+    const k = 4 * Math.floor(u);
+    const start = seg[k];
+    const width = seg[k + 1];
+    const nearest2 = seg[k + 2];
+    const squeeze = seg[k + 3];
+    let position = u - Math.floor(u);
+    for (let attempt = 0; attempt < 10000; attempt++) {
+      if (attempt > 0) position = rng.uniform();
+      const z = start + width * position;
+      const v = rng.uniform();
+      if (v <= squeeze || v <= Math.exp(-(z * z - nearest2) / 2)) return z;
+    }
+    return start;
   }
 
   /** Both bounds deep in the lower tail: sample -z from the upper tail [-b, -a] by rejection. */
@@ -79,20 +109,15 @@ function erfc(x: number): number {
 export function normalQuantile(p: number): number {
   if (p <= 0) return -Infinity;
   if (p >= 1) return Infinity;
-  const a = [-3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.38357751867269e2, -3.066479806614716e1, 2.506628277459239];
-  const b = [-5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1];
-  const c = [-7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
-  const d = [7.784695709041462e-3, 3.224671290700398e-1, 2.445134137142996, 3.754408661907416];
-  const low = 0.02425;
-  if (p < low) {
-    const q = Math.sqrt(-2 * Math.log(p));
-    return (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
-  }
-  if (p > 1 - low) {
-    const q = Math.sqrt(-2 * Math.log(1 - p));
-    return -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
-  }
+  if (p < 0.02425) return lowerTail(Math.sqrt(-2 * Math.log(p)));
+  if (p > 1 - 0.02425) return -lowerTail(Math.sqrt(-2 * Math.log(1 - p)));
   const q = p - 0.5;
   const r = q * q;
-  return (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+  return (((((-3.969683028665376e1 * r + 2.209460984245205e2) * r - 2.759285104469687e2) * r + 1.38357751867269e2) * r - 3.066479806614716e1) * r + 2.506628277459239) * q
+    / (((((-5.447609879822406e1 * r + 1.615858368580409e2) * r - 1.556989798598866e2) * r + 6.680131188771972e1) * r - 1.328068155288572e1) * r + 1);
+}
+
+function lowerTail(q: number): number {
+  return (((((-7.784894002430293e-3 * q - 3.223964580411365e-1) * q - 2.400758277161838) * q - 2.549732539343734) * q + 4.374664141464968) * q + 2.938163982698783)
+    / ((((7.784695709041462e-3 * q + 3.224671290700398e-1) * q + 2.445134137142996) * q + 3.754408661907416) * q + 1);
 }

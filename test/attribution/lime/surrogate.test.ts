@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { fromRows, matrix } from '../../../src/tabular/matrix.js';
 import { fitSurrogate, limeKernel } from '../../../src/attribution/lime/surrogate.js';
 import type { FeatureSelection } from '../../../src/attribution/lime/feature-selection.js';
+import { weightedGramBinary, weightedGramDense } from '../../../src/attribution/lime/weighted-gram.js';
 import { Random } from '../../../src/util/random.js';
 import { goldenCase } from '../../helpers/mlp.js';
 
@@ -91,4 +92,16 @@ test('feature selections pick what lime picks (replayed on sklearn Ridge and lar
     c.used.forEach((f, k) => assert.ok(Math.abs(s.weights[f] - c.coef[k]) < 1e-10, `${label} coef ${f}: ${s.weights[f]} vs ${c.coef[k]}`));
     assert.ok(Math.abs(s.intercept - c.intercept) < 1e-10 && Math.abs(s.score - c.score) < 1e-10, label);
   }
+});
+
+test('the 0/1 shortcut for the weighted Gram matrix agrees with the dense sums', () => {
+  const rng = new Random(8);
+  const x = matrix(300, 7);
+  for (let i = 0; i < x.data.length; i++) x.data[i] = rng.uniform() < 0.7 ? 1 : 0;
+  const y = Float64Array.from({ length: 300 }, () => rng.normal());
+  const w = Float64Array.from({ length: 300 }, () => rng.uniform());
+  const a = weightedGramBinary(x, y, w);
+  const b = weightedGramDense(x, y, w);
+  for (const key of ['xMean', 'xx', 'xy'] as const) a[key].forEach((v, i) => assert.ok(Math.abs(v - b[key][i]) < 1e-12 * 300, `${key} ${i}`));
+  assert.ok(Math.abs(a.yy - b.yy) < 1e-12 * 300 && Math.abs(a.yMean - b.yMean) < 1e-14);
 });
