@@ -39,7 +39,7 @@ export function beeswarmOffsets(values: readonly number[], random: Random, bins 
   let last = -1;
   for (const i of order) {
     if (quant[i] !== last) layer = 0;
-    ys[i] = Math.ceil(layer / 2) * ((layer % 2) * 2 - 1);
+    ys[i] = Math.ceil(layer / 2) * ((layer % 2) * 2 - 1) + 0; // + 0: no -0 for the first layer
     layer += 1;
     last = quant[i];
   }

@@ -96,8 +96,10 @@ export function forcePlot(e: TabularExplanationData, options: ForceOptions = {})
     const y0 = barTop;
     const y1 = barTop + BAR_H;
     const mid = (y0 + y1) / 2;
-    const tipA = last ? 0 : notch;
-    const tipB = first ? 0 : notch;
+    // Notches shrink on thin segments so a chevron never pokes out of its own extent.
+    const tip = Math.min(notch, Math.abs(b - a) / 2);
+    const tipA = last ? 0 : tip;
+    const tipB = first ? 0 : tip;
     svg.polygon([[a, y0], [b - dir * tipB, y0], [b, mid], [b - dir * tipB, y1], [a, y1], [a + dir * tipA, mid]], { fill: color, stroke: '#ffffff', 'stroke-width': 1 });
   };
   positive.forEach((s, k) => draw(s, RED, 1, k === 0, k === positive.length - 1));
