@@ -133,6 +133,19 @@ export async function partialDependence(
   return result;
 }
 
+/**
+ * What partialDependence takes for a source column of a table: the feature index of a numeric or
+ * label-encoded column, or the one-hot group of a one-hot column (featureColumns as TabularData has them).
+ */
+export function featureForColumn(featureNames: readonly string[], featureColumns: readonly string[], column: string): number | OneHotFeature {
+  const features = featureColumns.flatMap((c, j) => (c === column ? [j] : []));
+  if (features.length === 0) {
+    throw new UsageError(`no feature comes from column "${column}"`, `choose one of: ${[...new Set(featureColumns)].join(', ')}`);
+  }
+  if (features.length === 1 && featureNames[features[0]] === column) return features[0];
+  return { name: column, features, labels: features.map((j) => featureNames[j].slice(column.length + 1)) };
+}
+
 /** sklearn's grid for one feature column. */
 export function gridOf(x: Matrix, j: number, options: Pick<PartialDependenceOptions, 'gridResolution' | 'percentiles' | 'categorical'> = {}): number[] {
   const resolution = options.gridResolution ?? 100;

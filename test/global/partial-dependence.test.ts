@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { UsageError } from '../../src/errors.js';
-import { gridOf, mquantile, partialDependence } from '../../src/global/partial-dependence.js';
+import { featureForColumn, gridOf, mquantile, partialDependence } from '../../src/global/partial-dependence.js';
 import { functionModel, multiOutputFunctionModel } from '../../src/models/tabular/function.js';
 import { fromRows } from '../../src/tabular/matrix.js';
 import { close, reference } from './reference.js';
@@ -57,6 +57,9 @@ describe('partialDependence', () => {
     assert.deepEqual(pd.average, [16.5, 26.5, 36.5]);
     assert.deepEqual(pd.rowValues, [0, 1, 2, 1]);
     assert.deepEqual(pd.ice![0], [15, 25, 35]);
+    assert.deepEqual(featureForColumn(names, ['color', 'color', 'color', 'size'], 'color'), { name: 'color', features: [0, 1, 2], labels: ['red', 'green', 'blue'] });
+    assert.equal(featureForColumn(names, ['color', 'color', 'color', 'size'], 'size'), 3);
+    assert.throws(() => featureForColumn(names, ['color', 'color', 'color', 'size'], 'age'), usage(/no feature comes from column "age"/));
   });
 
   it('keeps ICE for a seeded sample of rows when there are many, and reports progress', async () => {

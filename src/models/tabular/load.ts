@@ -81,7 +81,13 @@ async function loadTfjs(path: string, json: Record<string, unknown>, options: Lo
   const meta = glassboxMetadata(json);
   const core = await loadModel(path, { log: () => undefined });
   const featureNames = stringList(meta?.featureNames);
-  const model = tensorTabularModel(core, featureNames && featureNames.length === core.info.inputShape[0] ? { featureNames } : {});
+  let model: TabularModel;
+  try {
+    model = tensorTabularModel(core, featureNames && featureNames.length === core.info.inputShape[0] ? { featureNames } : {});
+  } catch (err) {
+    core.dispose();
+    throw err;
+  }
   checkRequestedOutput(model, options.output);
   return model;
 }

@@ -32,6 +32,7 @@ describe('loadTabularModel', () => {
     assert.equal(m.info.output, 'probability');
     assert.deepEqual(m.info.outputNames, ['good', 'bad']);
     m.dispose?.();
+    await assert.rejects(loadTabularModel('models/digits/model.json'), usage(/takes inputs of shape \[28,28,1\] per row, not a row of features/));
   });
 
   it('loads XGBoost JSON and LightGBM text models', async () => {
