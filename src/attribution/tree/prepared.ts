@@ -1,5 +1,6 @@
 import type { Tree, TreeEnsemble } from '../../models/tabular/trees/ensemble.js';
 import { nodeMeans } from '../../models/tabular/trees/ensemble.js';
+import { LeafPatternTables } from './leaf-patterns.js';
 
 /** What every TreeSHAP variant needs per tree, computed once per model. */
 export interface PreparedTree {
@@ -8,6 +9,29 @@ export interface PreparedTree {
   means: Float64Array;
   /** The distinct features the tree splits on. */
   features: Int32Array;
+  /** Leaf tables for fast path-dependent TreeSHAP; null when the tree is too deep for them. Built on first use. */
+  patterns?: LeafPatternTables | null;
+}
+
+/** Most numbers the leaf tables of one ensemble may hold (8 bytes each): 256 MB. */
+const PATTERN_BUDGET = 1 << 25;
+
+/** Builds the leaf tables of every tree that fits the budget (largest trees left to Algorithm 2). */
+export function ensurePatternTables(prepared: PreparedEnsemble): void {
+  if (prepared.patternsBuilt) return;
+  let used = 0;
+  for (const group of prepared.byGroup) {
+    for (const t of group) {
+      const size = LeafPatternTables.sizeFor(t.tree);
+      if (size <= 1 << 22 && used + size <= PATTERN_BUDGET) {
+        t.patterns = LeafPatternTables.build(t.tree);
+        used += size;
+      } else {
+        t.patterns = null;
+      }
+    }
+  }
+  prepared.patternsBuilt = true;
 }
 
 export interface PreparedEnsemble {
@@ -15,6 +39,7 @@ export interface PreparedEnsemble {
   /** Trees per output group. */
   byGroup: PreparedTree[][];
   maxDepth: number;
+  patternsBuilt?: boolean;
 }
 
 const cache = new WeakMap<TreeEnsemble, PreparedEnsemble>();

@@ -7,7 +7,7 @@ import { TabularExplanation } from '../tabular-explanation.js';
 import { interactionValues } from './interactions.js';
 import { InterventionalTreeShap } from './interventional.js';
 import { PathDependentTreeShap } from './path-dependent.js';
-import { prepareEnsemble } from './prepared.js';
+import { ensurePatternTables, prepareEnsemble } from './prepared.js';
 
 export type FeaturePerturbation = 'tree-path-dependent' | 'interventional';
 
@@ -89,12 +89,16 @@ export class TreeShap {
       let expected = e.baseMargin[target];
       for (const t of trees) expected += t.means[0];
       const shap = new PathDependentTreeShap(prepared.maxDepth);
+      ensurePatternTables(prepared);
       const phi = new Float64Array(F);
       for (let i = 0; i < rows.rows; i++) {
         const raw = rows.data.subarray(i * F, (i + 1) * F);
         prepareRow(e, raw, x);
         phi.fill(0);
-        for (const t of trees) shap.run(t.tree, x, phi);
+        for (const t of trees) {
+          if (t.patterns) t.patterns.run(x, phi);
+          else shap.run(t.tree, x, phi);
+        }
         attributions.push(Array.from(phi));
         values.push(Array.from(raw));
         predictions.push(marginsOf(e, x, margins)[target]);

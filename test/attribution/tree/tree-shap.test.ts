@@ -2,7 +2,11 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { TreeShap } from '../../../src/attribution/tree/tree-shap.js';
 import { loadXGBoostModel } from '../../../src/models/tabular/trees/xgboost.js';
-import { sliceRows } from '../../../src/tabular/matrix.js';
+import { rowOf, sliceRows } from '../../../src/tabular/matrix.js';
+import { PathDependentTreeShap } from '../../../src/attribution/tree/path-dependent.js';
+import { LeafPatternTables } from '../../../src/attribution/tree/leaf-patterns.js';
+import { prepareEnsemble } from '../../../src/attribution/tree/prepared.js';
+import { prepareRow } from '../../../src/models/tabular/trees/ensemble.js';
 import { UsageError } from '../../../src/errors.js';
 import { XGBOOST_CASES, forGroup, maxAbsDiff, modelPath, rowsMatrix, xgboostCase } from '../../models/tabular/trees/fixtures.js';
 
@@ -39,6 +43,25 @@ describe('TreeSHAP (path-dependent) against XGBoost pred_contribs and pred_inter
       }
     });
   }
+
+  it('Algorithm 2 (the recursion used for deep trees and interactions) and the leaf tables agree with XGBoost alike', () => {
+    const c = xgboostCase('adult');
+    const model = loadXGBoostModel(modelPath('adult'));
+    const prepared = prepareEnsemble(model.ensemble);
+    const recursion = new PathDependentTreeShap(prepared.maxDepth);
+    const x = new Float64Array(14);
+    for (let i = 0; i < c.rows.length; i++) {
+      prepareRow(model.ensemble, rowOf(rowsMatrix(c.rows), i), x);
+      const slow = new Float64Array(14);
+      const fast = new Float64Array(14);
+      for (const t of prepared.byGroup[0]) {
+        recursion.run(t.tree, x, slow);
+        LeafPatternTables.build(t.tree).run(x, fast);
+      }
+      const ref = (c.contribs[i] as number[]).slice(0, 14);
+      assert.ok(maxAbsDiff(slow, ref) < 1e-5 && maxAbsDiff(fast, ref) < 1e-5 && maxAbsDiff(slow, fast) < 1e-12, `row ${i}`);
+    }
+  });
 
   it('serialises each row in the CLI contract', async () => {
     const model = loadXGBoostModel(modelPath('breast_cancer'));
