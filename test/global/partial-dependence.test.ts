@@ -3,6 +3,9 @@ import assert from 'node:assert/strict';
 import { UsageError } from '../../src/errors.js';
 import { featureForColumn, gridOf, mquantile, partialDependence } from '../../src/global/partial-dependence.js';
 import { functionModel, multiOutputFunctionModel } from '../../src/models/tabular/function.js';
+import { readFileSync } from 'node:fs';
+import { loadTabularModel } from '../../src/models/tabular/load.js';
+import { loadTabularData } from '../../src/tabular/dataset.js';
 import { fromRows } from '../../src/tabular/matrix.js';
 import { close, reference } from './reference.js';
 
@@ -60,6 +63,25 @@ describe('partialDependence', () => {
     assert.deepEqual(featureForColumn(names, ['color', 'color', 'color', 'size'], 'color'), { name: 'color', features: [0, 1, 2], labels: ['red', 'green', 'blue'] });
     assert.equal(featureForColumn(names, ['color', 'color', 'color', 'size'], 'size'), 3);
     assert.throws(() => featureForColumn(names, ['color', 'color', 'color', 'size'], 'age'), usage(/no feature comes from column "age"/));
+  });
+
+  it('orders the credit model\'s categories of a one-hot column as its log-odds weights do', async () => {
+    const data = loadTabularData('data/tabular/german_credit.csv', { schema: 'models/credit/schema.json' });
+    const credit = await loadTabularModel('models/credit/model.onnx');
+    const feature = featureForColumn(data.featureNames, data.featureColumns, 'checking_account_status');
+    assert.ok(typeof feature === 'object');
+    const pd = await partialDependence(credit, data.x, feature);
+    credit.dispose?.();
+    assert.equal(pd.target, 1); // p(bad)
+    assert.deepEqual(pd.gridLabels, ['A11', 'A12', 'A13', 'A14']);
+    // The kernel [61, 2] in weights.bin: each row's p(bad) rises with w[j][1] - w[j][0] of its category.
+    const bytes = readFileSync('models/credit/tfjs/weights.bin');
+    const kernel = new Float32Array(bytes.buffer, bytes.byteOffset, 61 * 2);
+    const shift = feature.features.map((j) => kernel[2 * j + 1] - kernel[2 * j]);
+    const byShift = [...shift.keys()].sort((a, b) => shift[a] - shift[b]);
+    const byPd = [...pd.average.keys()].sort((a, b) => pd.average[a] - pd.average[b]);
+    assert.deepEqual(byPd, byShift);
+    assert.ok(pd.average.every((p) => p > 0 && p < 1));
   });
 
   it('keeps ICE for a seeded sample of rows when there are many, and reports progress', async () => {

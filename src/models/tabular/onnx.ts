@@ -31,6 +31,8 @@ export interface OnnxTabularOptions {
   batchSize?: number;
   /** Intra-op threads. Default 2. */
   threads?: number;
+  /** Whether the graph treats NaN inputs as missing values (tree ensembles exported to ONNX do). Default false. */
+  acceptsMissing?: boolean;
 }
 
 const FLOAT_TYPES = ['float32', 'float64'] as const;
@@ -94,7 +96,7 @@ class OnnxTabularModel implements TabularModel {
       // Unknown widths (a dynamic second dimension) are settled by the first run.
       numOutputs: output.width ?? options.outputNames?.length ?? 1,
       output: options.output ?? outputKind(output.name),
-      acceptsMissing: false,
+      acceptsMissing: options.acceptsMissing ?? false,
     };
     if (options.featureNames) this.info.featureNames = [...options.featureNames];
     if (options.outputNames) this.info.outputNames = [...options.outputNames];

@@ -49,6 +49,8 @@ describe('loadOnnxTabularModel', () => {
     await assert.rejects(m.predict(matrix(2, 4)), usage(/takes 3 features per row, got 4/));
     const nan = fromRows([[1, NaN, 3]]);
     await assert.rejects(m.predict(nan), usage(/row 0 has a missing value \(NaN\) in feature 1/));
+    const lenient = await load(linearOnnx('f32e.onnx', w, 0), { acceptsMissing: true });
+    await assert.rejects(lenient.predict(nan), /returned NaN for row 0/);
     await assert.rejects(load(linearOnnx('dyn.onnx', w, 0, { inputShape: ['batch', 'n'] })), usage(/dynamic number of features \(n\)/));
     await assert.rejects(load(linearOnnx('f32c.onnx', w, 0), { featureNames: ['a'] }), usage(/1 feature names .* takes 3 features/));
     await assert.rejects(load(linearOnnx('f32d.onnx', w, 0), { outputName: 'nope' }), usage(/has no output 'nope'[\s\S]*its outputs are: y/));
