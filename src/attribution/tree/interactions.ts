@@ -1,12 +1,16 @@
 import type { PreparedTree } from './prepared.js';
 import { PathDependentTreeShap } from './path-dependent.js';
 
+/** Largest pair table (numbers) built for one tree; deeper trees use the conditioned recursion. */
+const PAIR_TABLE_LIMIT = 1 << 21;
+
 /**
  * SHAP interaction values (path-dependent) for one prepared row, as XGBoost's pred_interactions and
  * shap's TreeExplainer define them: off the diagonal, half the change in feature k's SHAP value when
  * feature i is held present rather than absent; on the diagonal, what is left of phi_i, so every row of
  * the matrix sums to phi_i. Only trees that split on i can change with i's condition, so each (tree,
- * feature it uses) pair costs two extra tree passes, and nothing else is recomputed.
+ * feature it uses) pair costs two extra tree passes, and nothing else is recomputed. Trees with leaf
+ * tables get their interactions from tables instead, in one pass.
  *
  * Returns a numFeatures x numFeatures matrix, row-major.
  */
@@ -16,7 +20,12 @@ export function interactionValues(
   const out = new Float64Array(numFeatures * numFeatures);
   const on = new Float64Array(numFeatures);
   const off = new Float64Array(numFeatures);
-  for (const { tree, features } of trees) {
+  for (const { tree, features, patterns } of trees) {
+    // Shallow trees: tabulated per leaf pattern (see LeafPatternTables.runInteractions).
+    if (patterns && patterns.pairTableSize() <= PAIR_TABLE_LIMIT) {
+      patterns.runInteractions(x, out, numFeatures);
+      continue;
+    }
     for (const i of features) {
       on.fill(0);
       off.fill(0);

@@ -23,8 +23,13 @@ export class LeafPatternTables {
   private readonly table: Float64Array;
   private readonly stackNode: Int32Array;
   private readonly stackMask: Int32Array;
+  /** Per leaf, its path's cover fractions per feature (at featureStart), to build the pair tables on demand. */
+  private readonly zeroFractions: Float64Array;
+  private pairStart: Int32Array | undefined;
+  private pairTable: Float64Array | undefined;
 
-  private constructor(private readonly tree: Tree, nodeBit: Int32Array, tableStart: Int32Array, leafK: Int32Array, featureStart: Int32Array, features: Int32Array, table: Float64Array) {
+  private constructor(private readonly tree: Tree, nodeBit: Int32Array, tableStart: Int32Array, leafK: Int32Array, featureStart: Int32Array, features: Int32Array, table: Float64Array, zeroFractions: Float64Array) {
+    this.zeroFractions = zeroFractions;
     this.nodeBit = nodeBit;
     this.tableStart = tableStart;
     this.leafK = leafK;
@@ -59,6 +64,7 @@ export class LeafPatternTables {
     const leafK = new Int32Array(n);
     const featureStart = new Int32Array(n);
     const allFeatures: number[] = [];
+    const allZero: number[] = [];
     const chunks: Float64Array[] = [];
     let offset = 0;
     // Walk every path, keeping the distinct features and the product of cover fractions per feature.
@@ -71,6 +77,7 @@ export class LeafPatternTables {
         leafK[node] = k;
         featureStart[node] = allFeatures.length;
         allFeatures.push(...features);
+        allZero.push(...zero);
         chunks.push(t);
         offset += t.length;
         return;
@@ -89,7 +96,75 @@ export class LeafPatternTables {
     const table = new Float64Array(offset);
     let at = 0;
     for (const c of chunks) { table.set(c, at); at += c.length; }
-    return new LeafPatternTables(tree, nodeBit, tableStart, leafK, featureStart, Int32Array.from(allFeatures), table);
+    return new LeafPatternTables(tree, nodeBit, tableStart, leafK, featureStart, Int32Array.from(allFeatures), table, Float64Array.from(allZero));
+  }
+
+  /** Size (numbers) of the pair tables for interaction values: sum over leaves of 2^k * k^2. */
+  pairTableSize(): number {
+    let total = 0;
+    for (let n = 0; n < this.leafK.length; n++) if (this.tree.feature[n] < 0) total += (1 << this.leafK[n]) * this.leafK[n] * this.leafK[n];
+    return total;
+  }
+
+  /**
+   * Adds the tree's off-diagonal SHAP interaction values for the prepared row x to out[i * numFeatures + j].
+   * Holding feature i present rather than absent scales a leaf's game on the other path features by o_i
+   * instead of z_i, so half the change in feature j's value is
+   *   v/2 * (o_i - z_i)(o_j - z_j) * sum over S in (path minus i, j) of |S|! (k - |S| - 2)! / (k - 1)! * prod_S o * prod_rest z,
+   * tabulated per leaf and pattern like the SHAP values.
+   */
+  runInteractions(x: Float64Array, out: Float64Array, numFeatures: number): void {
+    if (!this.pairTable) this.buildPairs();
+    const { tree, nodeBit, stackNode, stackMask, features, leafK, featureStart } = this;
+    const pairStart = this.pairStart!;
+    const table = this.pairTable!;
+    const { feature, left, right } = tree;
+    let top = 0;
+    stackNode[0] = 0;
+    stackMask[0] = -1;
+    while (top >= 0) {
+      const node = stackNode[top];
+      const mask = stackMask[top];
+      top--;
+      const f = feature[node];
+      if (f >= 0) {
+        const hot = nextNode(tree, node, x[f]);
+        stackNode[++top] = hot === left[node] ? right[node] : left[node];
+        stackMask[top] = mask & ~nodeBit[node];
+        stackNode[++top] = hot;
+        stackMask[top] = mask;
+        continue;
+      }
+      const k = leafK[node];
+      if (k < 2) continue;
+      const at = featureStart[node];
+      const base = pairStart[node] + (mask & ((1 << k) - 1)) * k * k;
+      for (let a = 0; a < k; a++) {
+        const row = features[at + a] * numFeatures;
+        for (let b = 0; b < k; b++) if (a !== b) out[row + features[at + b]] += table[base + a * k + b];
+      }
+    }
+  }
+
+  private buildPairs(): void {
+    const n = this.leafK.length;
+    const pairStart = new Int32Array(n);
+    const chunks: Float64Array[] = [];
+    let offset = 0;
+    for (let node = 0; node < n; node++) {
+      if (this.tree.feature[node] >= 0) continue;
+      const k = this.leafK[node];
+      const zero = Array.from(this.zeroFractions.subarray(this.featureStart[node], this.featureStart[node] + k));
+      const t = pairTable(this.tree.value[node], zero);
+      pairStart[node] = offset;
+      chunks.push(t);
+      offset += t.length;
+    }
+    const table = new Float64Array(offset);
+    let at = 0;
+    for (const c of chunks) { table.set(c, at); at += c.length; }
+    this.pairStart = pairStart;
+    this.pairTable = table;
   }
 
   /** Adds the tree's SHAP values for the prepared row x to phi[feature]. */
@@ -160,6 +235,51 @@ function leafTable(value: number, zero: number[]): Float64Array {
       let sum = 0;
       for (let s = 0; s <= deg; s++) sum += poly[s] * weight[s];
       out[p * k + i] = value * factor * sum;
+    }
+  }
+  return out;
+}
+
+/** A leaf's half interaction values for every pattern p: out[(p * k + a) * k + b], a != b. */
+function pairTable(value: number, zero: number[]): Float64Array {
+  const k = zero.length;
+  const out = new Float64Array((1 << k) * k * k);
+  if (k < 2) return out;
+  // weight[s] = s! (k - 2 - s)! / (k - 1)! = 1 / ((k - 1) C(k - 2, s))
+  const weight = new Float64Array(k - 1);
+  for (let s = 0; s <= k - 2; s++) {
+    let w = 1 / (k - 1);
+    for (let j = 1; j <= s; j++) w *= j / (k - 2 - s + j);
+    weight[s] = w;
+  }
+  const poly = new Float64Array(k + 1);
+  for (let p = 0; p < 1 << k; p++) {
+    for (let a = 0; a < k; a++) {
+      const fa = ((p >> a) & 1) - zero[a];
+      if (fa === 0) continue;
+      for (let b = a + 1; b < k; b++) {
+        const fb = ((p >> b) & 1) - zero[b];
+        if (fb === 0) continue;
+        poly.fill(0);
+        poly[0] = 1;
+        let deg = 0;
+        for (let j = 0; j < k; j++) {
+          if (j === a || j === b) continue;
+          const zj = zero[j];
+          if ((p >> j) & 1) {
+            for (let s = deg + 1; s >= 1; s--) poly[s] = poly[s] * zj + poly[s - 1];
+            poly[0] *= zj;
+            deg++;
+          } else {
+            for (let s = 0; s <= deg; s++) poly[s] *= zj;
+          }
+        }
+        let sum = 0;
+        for (let s = 0; s <= deg; s++) sum += poly[s] * weight[s];
+        const v = (value * fa * fb * sum) / 2;
+        out[(p * k + a) * k + b] = v;
+        out[(p * k + b) * k + a] = v;
+      }
     }
   }
   return out;

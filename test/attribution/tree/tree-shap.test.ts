@@ -5,7 +5,8 @@ import { loadXGBoostModel } from '../../../src/models/tabular/trees/xgboost.js';
 import { rowOf, sliceRows } from '../../../src/tabular/matrix.js';
 import { PathDependentTreeShap } from '../../../src/attribution/tree/path-dependent.js';
 import { LeafPatternTables } from '../../../src/attribution/tree/leaf-patterns.js';
-import { prepareEnsemble } from '../../../src/attribution/tree/prepared.js';
+import { ensurePatternTables, prepareEnsemble } from '../../../src/attribution/tree/prepared.js';
+import { interactionValues } from '../../../src/attribution/tree/interactions.js';
 import { prepareRow } from '../../../src/models/tabular/trees/ensemble.js';
 import { UsageError } from '../../../src/errors.js';
 import { XGBOOST_CASES, forGroup, maxAbsDiff, modelPath, rowsMatrix, xgboostCase } from '../../models/tabular/trees/fixtures.js';
@@ -60,6 +61,27 @@ describe('TreeSHAP (path-dependent) against XGBoost pred_contribs and pred_inter
       }
       const ref = (c.contribs[i] as number[]).slice(0, 14);
       assert.ok(maxAbsDiff(slow, ref) < 1e-5 && maxAbsDiff(fast, ref) < 1e-5 && maxAbsDiff(slow, fast) < 1e-12, `row ${i}`);
+    }
+  });
+
+  it('interaction values from leaf pair tables equal those of the conditioned recursion', () => {
+    const c = xgboostCase('german_credit');
+    const model = loadXGBoostModel(modelPath('german_credit'));
+    const F = model.info.numFeatures;
+    const prepared = prepareEnsemble(model.ensemble);
+    ensurePatternTables(prepared);
+    const trees = prepared.byGroup[0];
+    assert.ok(trees.every((t) => t.patterns), 'shallow trees get tables');
+    const recursion = new PathDependentTreeShap(prepared.maxDepth);
+    const x = new Float64Array(F);
+    for (let i = 0; i < 5; i++) {
+      prepareRow(model.ensemble, rowOf(rowsMatrix(c.rows), i), x);
+      const phi = new Float64Array(F);
+      for (const t of trees) recursion.run(t.tree, x, phi);
+      const fromTables = interactionValues(trees, x, phi, F, recursion);
+      const fromRecursion = interactionValues(trees.map((t) => ({ ...t, patterns: null })), x, phi, F, recursion);
+      assert.ok(maxAbsDiff(fromTables, fromRecursion) < 1e-12, `row ${i}`);
+      assert.ok(fromTables.some((v, j) => v !== 0 && j % (F + 1) !== 0), 'has off-diagonal interactions');
     }
   });
 
