@@ -62,9 +62,11 @@ export function horizontalBars(items: readonly BarItem[], options: { width?: num
   if (options.title) drawTitle(svg, options.title);
   items.forEach((it, k) => {
     const cy = top + k * ROW + ROW / 2;
-    svg.line(plotLeft, cy, right, cy, { stroke: GRID, 'stroke-dasharray': '1 4' });
     const x0 = scale.map(0);
     const x1 = scale.map(it.value);
+    // A dotted guide from the label to its bar (or to the value printed left of a negative bar).
+    const guideEnd = it.value >= 0 ? x0 : x1 - 5 - textWidth(texts[k], 11) - 4;
+    if (guideEnd > left + 4) svg.line(left - 4, cy, guideEnd, cy, { stroke: GRID, 'stroke-dasharray': '1 4' });
     svg.group({ class: 'bar' }, () => {
       svg.rect(Math.min(x0, x1), cy - BAR / 2, Math.abs(x1 - x0), BAR, { fill: colors(it.value) });
       svg.text(it.value >= 0 ? x1 + 5 : x1 - 5, cy, texts[k], { size: 11, anchor: it.value >= 0 ? 'start' : 'end', baseline: 'middle', fill: colors(it.value) });
