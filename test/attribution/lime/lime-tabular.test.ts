@@ -112,6 +112,47 @@ test('with quartile bins the surrogate ranks the features a linear model uses, w
   assert.ok(Math.abs(e.attributions[0][1] + 2 * 1.695) < 0.4, `${e.attributions[0][1]}`);
 });
 
+test('samples follow the training distribution: bins by frequency, values inside their bins, categories by frequency', async () => {
+  // Feature 0 continuous (uniform 0..99), feature 1 categorical with frequencies 1/2, 3/10, 1/5.
+  const rows: number[][] = [];
+  for (let i = 0; i < 100; i++) rows.push([i, i % 10 < 5 ? 0 : i % 10 < 8 ? 1 : 2]);
+  let seen: Matrix | undefined;
+  const model: TabularModel = {
+    info: { name: 'recorder', kind: 'function', numFeatures: 2, numOutputs: 1, output: 'value', acceptsMissing: false },
+    async predict(m: Matrix) { seen = m; return matrix(m.rows, 1, Float64Array.from({ length: m.rows }, (_, i) => m.data[i * 2])); },
+  };
+  const explainer = new LimeTabular(model, fromRows(rows), { categorical: [1], seed: 5 });
+  await explainer.explain(fromRows([[10, 2]]), { numSamples: 8000 });
+  const inverse = seen!;
+  assert.deepEqual(Array.from(inverse.data.subarray(0, 2)), [10, 2]);
+  // numpy quartiles of 0..99: 24.75, 49.5, 74.25; bins hold 25 training rows each.
+  const edges = [24.75, 49.5, 74.25];
+  const binCounts = [0, 0, 0, 0];
+  const categoryCounts = [0, 0, 0];
+  const binMeans = [0, 0, 0, 0];
+  for (let i = 1; i < inverse.rows; i++) {
+    const v = inverse.data[2 * i];
+    const bin = edges.filter((e) => v > e).length;
+    binCounts[bin]++;
+    binMeans[bin] += v;
+    assert.ok(v >= 0 && v <= 99, `value ${v} outside the training range`);
+    categoryCounts[inverse.data[2 * i + 1]]++;
+  }
+  const n = inverse.rows - 1;
+  binCounts.forEach((c) => assert.ok(Math.abs(c / n - 0.25) < 0.02, `bin share ${c / n}`));
+  [0.5, 0.3, 0.2].forEach((f, k) => assert.ok(Math.abs(categoryCounts[k] / n - f) < 0.02, `category ${k} share ${categoryCounts[k] / n}`));
+  // Inside a bin, a normal with the bin's training mean and std truncated to the bin: nearly the bin's mean.
+  [12, 37, 62, 86.5].forEach((m, b) => assert.ok(Math.abs(binMeans[b] / binCounts[b] - m) < 0.6, `bin ${b} mean ${binMeans[b] / binCounts[b]}`));
+});
+
+test('the entropy discretizer bins by the training labels', async () => {
+  const training = fromRows(reference.columns.normal.map((v) => [v]));
+  const explainer = new LimeTabular(linearModel([1], 0), training, { discretizer: 'entropy', trainingLabels: reference.labels, featureNames: ['x'] });
+  const entropy = reference.cases.find((c) => c.column === 'normal')!.entropy!;
+  // 40 lies between the third split (36.79) and the fourth (44.54).
+  assert.deepEqual(explainer.conditions([40]), [`${entropy[2].toFixed(2)} < x <= ${entropy[3].toFixed(2)}`]);
+});
+
 test('the same seed gives the same explanation, another seed another one', async () => {
   const training = gaussianTraining(200, [0, 5, 1], [1, 2, 1], 4);
   const model = linearModel([1, 1, -1], 0);
