@@ -67,45 +67,62 @@ export function fitCart(x: Matrix, y: ArrayLike<number>, options: CartOptions): 
     return { value: [mean], impurity: sq / n - mean * mean };
   };
 
-  const grow = (rows: Int32Array, depth: number): TreeNode => {
+  // Each node keeps its rows sorted by every feature (rows missing that feature left out): children get
+  // their lists by a stable partition, so nothing is sorted after the root.
+  const grow = (rows: Int32Array, sorted: Int32Array[], depth: number): TreeNode => {
     const n = rows.length;
     const { value, impurity } = stats(rows);
     const leaf: TreeNode = { kind: 'leaf', samples: n, value };
     if (depth >= maxDepth || n < 2 || n < 2 * minLeaf || impurity <= EPSILON) return leaf;
-    const split = bestSplit(rows);
+    const split = bestSplit(sorted);
     if (!split) return leaf;
+    const missingGoesLeft = split.leftCount >= split.rightCount;
     const left: number[] = [];
     const right: number[] = [];
-    const missingGoesLeft = split.leftCount >= split.rightCount;
     for (const i of rows) {
       const v = x.data[i * d + split.feature];
-      if (Number.isNaN(v) ? missingGoesLeft : v <= split.threshold) left.push(i);
-      else right.push(i);
+      const toLeft = Number.isNaN(v) ? missingGoesLeft : v <= split.threshold;
+      goesLeft[i] = toLeft ? 1 : 0;
+      (toLeft ? left : right).push(i);
     }
     const l = Int32Array.from(left);
     const r = Int32Array.from(right);
+    const sortedLeft: Int32Array[] = [];
+    const sortedRight: Int32Array[] = [];
+    for (const list of sorted) {
+      const a = new Int32Array(list.length);
+      const b = new Int32Array(list.length);
+      let na = 0;
+      let nb = 0;
+      for (const i of list) {
+        if (goesLeft[i]) a[na++] = i;
+        else b[nb++] = i;
+      }
+      sortedLeft.push(a.subarray(0, na));
+      sortedRight.push(b.subarray(0, nb));
+    }
     const gain = (n * impurity - l.length * stats(l).impurity - r.length * stats(r).impurity) / total;
     return {
       kind: 'split', feature: split.feature, featureName: names[split.feature], threshold: split.threshold,
       missing: missingGoesLeft ? 'left' : 'right', samples: n, value, gain,
-      left: grow(l, depth + 1), right: grow(r, depth + 1),
+      left: grow(l, sortedLeft, depth + 1), right: grow(r, sortedRight, depth + 1),
     };
   };
 
   interface Split { feature: number; threshold: number; leftCount: number; rightCount: number }
 
-  const bestSplit = (rows: Int32Array): Split | undefined => {
+  const goesLeft = new Uint8Array(x.rows);
+  const leftCounts = new Float64Array(numClasses);
+  const totalCounts = new Float64Array(numClasses);
+  const bestSplit = (sorted: Int32Array[]): Split | undefined => {
     let best: Split | undefined;
     let bestProxy = -Infinity;
-    const leftCounts = new Float64Array(numClasses);
-    const totalCounts = new Float64Array(numClasses);
     for (let f = 0; f < d; f++) {
-      const present = Array.from(rows).filter((i) => !Number.isNaN(x.data[i * d + f]));
+      const present = sorted[f];
       const m = present.length;
       if (m < 2 * minLeaf) continue;
-      present.sort((a, b) => x.data[a * d + f] - x.data[b * d + f]);
-      const xs = present.map((i) => x.data[i * d + f]);
-      if (xs[m - 1] <= xs[0] + FEATURE_THRESHOLD) continue; // constant feature
+      const at = (p: number) => x.data[present[p] * d + f];
+      if (at(m - 1) <= at(0) + FEATURE_THRESHOLD) continue; // constant feature
       // Running sums over the left part; the proxy is what sklearn maximises (same argmax as the impurity decrease).
       let sumAll = 0;
       totalCounts.fill(0);
@@ -119,7 +136,9 @@ export function fitCart(x: Matrix, y: ArrayLike<number>, options: CartOptions): 
         const moved = present[p - 1];
         if (classification) leftCounts[y[moved]]++;
         else sumLeft += y[moved];
-        if (xs[p] <= xs[p - 1] + FEATURE_THRESHOLD) continue;
+        const lo = at(p - 1);
+        const hi = at(p);
+        if (hi <= lo + FEATURE_THRESHOLD) continue;
         if (p < minLeaf || m - p < minLeaf) continue;
         let proxy: number;
         if (classification) {
@@ -138,8 +157,8 @@ export function fitCart(x: Matrix, y: ArrayLike<number>, options: CartOptions): 
         }
         if (proxy > bestProxy) {
           bestProxy = proxy;
-          let threshold = xs[p - 1] / 2 + xs[p] / 2;
-          if (threshold === xs[p] || !Number.isFinite(threshold)) threshold = xs[p - 1];
+          let threshold = lo / 2 + hi / 2;
+          if (threshold === hi || !Number.isFinite(threshold)) threshold = lo;
           best = { feature: f, threshold, leftCount: p, rightCount: m - p };
         }
       }
@@ -147,7 +166,15 @@ export function fitCart(x: Matrix, y: ArrayLike<number>, options: CartOptions): 
     return best;
   };
 
-  return grow(Int32Array.from({ length: x.rows }, (_, i) => i), 0);
+  const rootSorted = Array.from({ length: d }, (_, f) => {
+    const present: number[] = [];
+    for (let i = 0; i < x.rows; i++) if (!Number.isNaN(x.data[i * d + f])) present.push(i);
+    const keys = Float64Array.from(present, (i) => x.data[i * d + f]);
+    const order = Int32Array.from(present.keys()).sort((a, b) => keys[a] - keys[b] || a - b);
+    return Int32Array.from(order, (k) => present[k]);
+  });
+
+  return grow(Int32Array.from({ length: x.rows }, (_, i) => i), rootSorted, 0);
 }
 
 /** The leaf a row falls in. */
