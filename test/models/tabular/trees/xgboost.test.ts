@@ -43,10 +43,10 @@ describe('XGBoost JSON models', () => {
   });
 
   const objectives = JSON.parse(readFileSync(`${XGBOOST_DIR}/objectives.json`, 'utf8')) as {
-    rows: number[][]; cases: { objective: string; model: unknown; margins: number[][]; predictions: number[][] }[];
+    rows: number[][]; cases: { name: string; objective: string; model: unknown; margins: number[][]; predictions: number[][] }[];
   };
   for (const c of objectives.cases) {
-    it(`${c.objective}: base_score and link as XGBoost applies them`, () => {
+    it(`${c.name}: base_score, link and tree weights as XGBoost applies them`, () => {
       const X = fromRows(objectives.rows);
       const text = JSON.stringify(c.model);
       assert.ok(maxAbsDiff(parseXGBoostJson(text, { output: 'margin' }).predictSync(X).data, c.margins.flat()) < 1e-6);
