@@ -24,6 +24,8 @@ export interface CsvOptions {
   maxRows?: number;
   /** For messages: the file name. */
   source?: string;
+  /** readCsv: files above this many bytes are refused before reading. Default MAX_CSV_BYTES (512 MB). */
+  maxBytes?: number;
 }
 
 export const DEFAULT_MAX_ROWS = 1_000_000;
@@ -46,14 +48,16 @@ export function readCsv(path: string, options: CsvOptions = {}): CsvTable {
     throw new UsageError(`CSV file not found: ${path}`, 'pass the path of an existing .csv file');
   }
   const maxRows = options.maxRows ?? DEFAULT_MAX_ROWS;
-  if (size > MAX_CSV_BYTES) {
+  const maxBytes = options.maxBytes ?? MAX_CSV_BYTES;
+  if (size > maxBytes) {
+    const mb = (bytes: number) => (bytes < 2 ** 20 ? `${bytes} bytes` : `${(bytes / 2 ** 20).toFixed(0)} MB`);
     throw new UsageError(
-      `${path} is ${(size / 2 ** 20).toFixed(0)} MB, over the ${MAX_CSV_BYTES / 2 ** 20} MB limit for a CSV file`,
+      `${path} is ${mb(size)}, over the ${mb(maxBytes)} limit for a CSV file`,
       `pass fewer rows, e.g. the header and the first 100000 rows: head -n 100001 ${path} > sample.csv`,
     );
   }
   const text = readFileSync(path, 'utf8');
-  return parseCsv(text, { ...options, maxRows, source: options.source ?? path });
+  return parseCsv(text, { delimiter: options.delimiter, maxRows, source: options.source ?? path });
 }
 
 /** Parses CSV text. */

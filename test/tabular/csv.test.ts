@@ -71,6 +71,8 @@ describe('readCsv', () => {
     assert.deepEqual(t.rows, [['1', '2']]);
     assert.equal(t.source, path);
     assert.throws(() => readCsv(join(dir, 'none.csv')), usage(/CSV file not found/));
+    assert.throws(() => readCsv(path, { maxBytes: 4 }), (e: unknown) => e instanceof UsageError
+      && /a\.csv is 8 bytes, over the 4 bytes limit for a CSV file/.test(e.message) && /head -n 100001 .*a\.csv > sample\.csv/.test(e.message));
   });
 
   it('reads the German credit file: 1000 rows of 22 columns', () => {
