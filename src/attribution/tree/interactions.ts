@@ -2,7 +2,7 @@ import type { PreparedTree } from './prepared.js';
 import { PathDependentTreeShap } from './path-dependent.js';
 
 /** Largest pair table (numbers) built for one tree; deeper trees use the conditioned recursion. */
-const PAIR_TABLE_LIMIT = 1 << 21;
+const PAIR_TABLE_LIMIT = 1 << 18;
 
 /**
  * SHAP interaction values (path-dependent) for one prepared row, as XGBoost's pred_interactions and

@@ -40,12 +40,20 @@ export class LeafPatternTables {
     this.stackMask = new Int32Array(tree.maxDepth + 2);
   }
 
-  /** Table size (numbers) a tree would need, or Infinity when a path has more than 20 distinct features. */
-  static sizeFor(tree: Tree): number {
-    let total = 0;
+  /**
+   * What tables would cost for a tree: their size (numbers; Infinity past 20 distinct features on a path),
+   * the work to build them (sum over leaves of 2^k k^3) and Algorithm 2's work per row (sum of k^2).
+   */
+  static costs(tree: Tree): { size: number; build: number; perRow: number } {
+    let size = 0;
+    let build = 0;
+    let perRow = 0;
     const walk = (n: number, seen: number[]): void => {
       if (tree.feature[n] < 0) {
-        total += seen.length > 20 ? Infinity : (1 << seen.length) * seen.length;
+        const k = seen.length;
+        size += k > 20 ? Infinity : 2 ** k * k;
+        build += 2 ** k * k * k * k;
+        perRow += k * k + 1;
         return;
       }
       const f = tree.feature[n];
@@ -54,7 +62,7 @@ export class LeafPatternTables {
       walk(tree.right[n], next);
     };
     walk(0, []);
-    return total;
+    return { size, build, perRow };
   }
 
   static build(tree: Tree): LeafPatternTables {

@@ -9,29 +9,32 @@ export interface PreparedTree {
   means: Float64Array;
   /** The distinct features the tree splits on. */
   features: Int32Array;
-  /** Leaf tables for fast path-dependent TreeSHAP; null when the tree is too deep for them. Built on first use. */
+  /** Leaf tables for fast path-dependent TreeSHAP: built when they pay (undefined until then), null when too large. */
   patterns?: LeafPatternTables | null;
 }
 
-/** Most numbers the leaf tables of one ensemble may hold (8 bytes each): 256 MB. */
+/** Most numbers the leaf tables of one ensemble may hold (8 bytes each): 256 MB; one tree: 32 MB. */
 const PATTERN_BUDGET = 1 << 25;
+const TREE_BUDGET = 1 << 22;
 
-/** Builds the leaf tables of every tree that fits the budget (largest trees left to Algorithm 2). */
-export function ensurePatternTables(prepared: PreparedEnsemble): void {
-  if (prepared.patternsBuilt) return;
-  let used = 0;
+/**
+ * Builds leaf tables for the trees where they pay for `rows` rows: cheap ones always (under 0.2M
+ * operations, well below a millisecond), costly ones only when Algorithm 2 over these rows would do
+ * more work. Trees whose tables would not fit in memory stay with Algorithm 2 (patterns = null).
+ */
+export function ensurePatternTables(prepared: PreparedEnsemble, rows: number): void {
   for (const group of prepared.byGroup) {
     for (const t of group) {
-      const size = LeafPatternTables.sizeFor(t.tree);
-      if (size <= 1 << 22 && used + size <= PATTERN_BUDGET) {
-        t.patterns = LeafPatternTables.build(t.tree);
-        used += size;
-      } else {
+      if (t.patterns !== undefined) continue;
+      const cost = LeafPatternTables.costs(t.tree);
+      if (cost.size > TREE_BUDGET || prepared.patternNumbers + cost.size > PATTERN_BUDGET) {
         t.patterns = null;
+      } else if (cost.build <= Math.max(2e5, 2 * rows * cost.perRow)) {
+        t.patterns = LeafPatternTables.build(t.tree);
+        prepared.patternNumbers += cost.size;
       }
     }
   }
-  prepared.patternsBuilt = true;
 }
 
 export interface PreparedEnsemble {
@@ -39,7 +42,8 @@ export interface PreparedEnsemble {
   /** Trees per output group. */
   byGroup: PreparedTree[][];
   maxDepth: number;
-  patternsBuilt?: boolean;
+  /** Numbers held by the leaf tables built so far. */
+  patternNumbers: number;
 }
 
 const cache = new WeakMap<TreeEnsemble, PreparedEnsemble>();
@@ -55,7 +59,7 @@ export function prepareEnsemble(ensemble: TreeEnsemble): PreparedEnsemble {
     byGroup[tree.group].push({ tree, means: nodeMeans(tree), features: Int32Array.from([...used].sort((a, b) => a - b)) });
     maxDepth = Math.max(maxDepth, tree.maxDepth);
   }
-  const prepared = { ensemble, byGroup, maxDepth };
+  const prepared: PreparedEnsemble = { ensemble, byGroup, maxDepth, patternNumbers: 0 };
   cache.set(ensemble, prepared);
   return prepared;
 }

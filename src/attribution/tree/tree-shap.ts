@@ -89,7 +89,7 @@ export class TreeShap {
       let expected = e.baseMargin[target];
       for (const t of trees) expected += t.means[0];
       const shap = new PathDependentTreeShap(prepared.maxDepth);
-      ensurePatternTables(prepared);
+      ensurePatternTables(prepared, rows.rows);
       const phi = new Float64Array(F);
       for (let i = 0; i < rows.rows; i++) {
         const raw = rows.data.subarray(i * F, (i + 1) * F);

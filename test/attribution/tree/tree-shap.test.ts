@@ -69,7 +69,7 @@ describe('TreeSHAP (path-dependent) against XGBoost pred_contribs and pred_inter
     const model = loadXGBoostModel(modelPath('german_credit'));
     const F = model.info.numFeatures;
     const prepared = prepareEnsemble(model.ensemble);
-    ensurePatternTables(prepared);
+    ensurePatternTables(prepared, 1);
     const trees = prepared.byGroup[0];
     assert.ok(trees.every((t) => t.patterns), 'shallow trees get tables');
     const recursion = new PathDependentTreeShap(prepared.maxDepth);
