@@ -3,14 +3,14 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { kmeans, kmeansSummary, summariseClusters } from '../../src/stats/kmeans.js';
 import { fromRows, type Matrix } from '../../src/tabular/matrix.js';
-import { goldenCase } from '../helpers/mlp.js';
 
 const tabular = JSON.parse(readFileSync(new URL('../data/reference/tabular.json', import.meta.url), 'utf8')) as { X: number[][]; train_idx: number[] };
 const sklearn = JSON.parse(readFileSync(new URL('fixtures/kmeans-sklearn.json', import.meta.url), 'utf8')) as { labels: number[]; centers: number[][]; inertia: number };
 const train: Matrix = fromRows(tabular.train_idx.map((i) => tabular.X[i]));
 
 test("summariseClusters on sklearn's own k-means gives shap.kmeans' background exactly (snapped centers, weights)", () => {
-  const golden = goldenCase('tabular/shap_kernel_logit_l1false');
+  const golden = (JSON.parse(readFileSync(new URL('../data/reference/golden.json', import.meta.url), 'utf8')) as { cases: { id: string; background_data?: number[][]; background_weights?: number[] }[] })
+    .cases.find((c) => c.id === 'tabular/shap_kernel_logit_l1false') as { background_data: number[][]; background_weights: number[] };
   const summary = summariseClusters(train, fromRows(sklearn.centers), sklearn.labels);
   assert.deepEqual(Array.from(summary.centers.data), (golden.background_data as number[][]).flat());
   assert.deepEqual(Array.from(summary.weights), golden.background_weights);

@@ -4,8 +4,7 @@ import { ExactShapley } from '../../../src/attribution/coalition/exact-shapley.j
 import { KernelShap } from '../../../src/attribution/coalition/kernel-shap.js';
 import { TabularGame } from '../../../src/attribution/coalition/tabular-game.js';
 import { fromRows } from '../../../src/tabular/matrix.js';
-import { goldenCase } from '../../helpers/mlp.js';
-import { goldenBackground, logisticModel, mlpTabular } from './models.js';
+import { goldenBackground, goldenCase, logisticModel, mlpTabular } from './models.js';
 
 /** |a - b| <= atol + rtol |b|, element by element (the golden cases' own tolerance). */
 function assertAllClose(actual: ArrayLike<number>, expected: ArrayLike<number>, atol: number, rtol: number, label: string): void {

@@ -2,7 +2,25 @@ import { readFileSync } from 'node:fs';
 import { functionModel, multiOutputFunctionModel } from '../../../src/models/tabular/function.js';
 import type { TabularModel } from '../../../src/models/tabular/model.js';
 import { fromRows, type Matrix } from '../../../src/tabular/matrix.js';
-import { goldenCase, mlpFixture } from '../../helpers/mlp.js';
+
+const reference = new URL('../../data/reference/', import.meta.url);
+const read = (name: string): unknown => JSON.parse(readFileSync(new URL(name, reference), 'utf8'));
+
+/** A case of test/data/reference/golden.json (read here rather than through test/helpers/mlp.ts, which loads TF.js). */
+export interface GoldenCase {
+  id: string;
+  inputs: number[][];
+  target: number[] | number | null;
+  output: number[][] | number[];
+  [key: string]: unknown;
+}
+const golden = read('golden.json') as { cases: GoldenCase[] };
+export function goldenCase(id: string): GoldenCase {
+  const c = golden.cases.find((g) => g.id === id);
+  if (!c) throw new Error(`no golden case ${id}`);
+  return c;
+}
+const mlpFixture = read('mlp.json') as { params: Record<string, number[][] | number[]> };
 
 /** The reference 4-8-3 tanh MLP in float64 (the golden values are float64), as a tabular model of its logits. */
 export function mlpTabular(): TabularModel {
@@ -17,7 +35,7 @@ export function mlpTabular(): TabularModel {
   }), { numFeatures: 4, numOutputs: 3, name: 'reference-mlp', output: 'margin' });
 }
 
-export const tabular = JSON.parse(readFileSync(new URL('../../data/reference/tabular.json', import.meta.url), 'utf8')) as {
+export const tabular = read('tabular.json') as {
   X: number[][]; feature_names: string[]; train_idx: number[]; test_idx: number[];
   scaler_mean: number[]; scaler_scale: number[]; coef: number[]; intercept: number; explain_idx: number;
 };
