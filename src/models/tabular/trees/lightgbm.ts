@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
 import { UsageError } from '../../../errors.js';
 import { depthOf, SplitRule, type Link, type Tree, type TreeEnsemble } from './ensemble.js';
-import { TreeEnsembleModel, type TreeModelOptions } from './model.js';
+import { modelNameFromPath, TreeEnsembleModel, type TreeModelOptions } from './model.js';
 
 /**
  * LightGBM's text model format (Booster.save_model('m.txt'), the CLI's output_model). Leaf values
@@ -158,5 +157,5 @@ export function loadLightGBMModel(path: string, options: TreeModelOptions = {}):
   } catch (err) {
     throw new UsageError(`cannot read the LightGBM model ${path}: ${(err as Error).message}`, 'check the path');
   }
-  return parseLightGBMText(text, { name: basename(path), ...options });
+  return parseLightGBMText(text, { name: modelNameFromPath(path), ...options });
 }

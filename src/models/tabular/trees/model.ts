@@ -1,3 +1,4 @@
+import { basename, dirname, extname, resolve } from 'node:path';
 import { UsageError } from '../../../errors.js';
 import { matrix, type Matrix } from '../../../tabular/matrix.js';
 import type { TabularModel, TabularModelInfo, TabularOutput } from '../model.js';
@@ -11,8 +12,10 @@ export interface TreeModelOptions {
    * after the link; 'margin': raw scores (log-odds, per-class scores). Regression models give values either way.
    */
   output?: TreeOutput;
-  /** Shown in explanations; defaults to the file name. */
+  /** Shown in explanations; defaults to the file name (the folder's name for model.json / model.txt). */
   name?: string;
+  /** Names of the outputs (classes), one per output: for a binary model, the name of the class it scores. */
+  outputNames?: string[];
 }
 
 /** A loaded XGBoost or LightGBM model: a TabularModel that also exposes its trees for TreeSHAP. */
@@ -28,6 +31,10 @@ export class TreeEnsembleModel implements TabularModel {
     }
     this.ensemble = ensemble;
     this.applyLink = (options.output ?? 'probability') === 'probability' && ensemble.link !== 'identity';
+    if (options.outputNames && options.outputNames.length !== ensemble.numGroups) {
+      throw new UsageError(`${options.outputNames.length} output names for ${ensemble.numGroups} model output${ensemble.numGroups === 1 ? '' : 's'}`,
+        ensemble.numGroups === 1 ? 'a binary model has one output (the score of class 1): give its one name' : 'give one name per class');
+    }
     const output: TabularOutput = ensemble.link === 'identity' ? 'value'
       : this.applyLink ? (ensemble.link === 'exp' ? 'value' : 'probability') : 'margin';
     this.info = {
@@ -36,6 +43,7 @@ export class TreeEnsembleModel implements TabularModel {
       numFeatures: ensemble.numFeatures,
       numOutputs: ensemble.numGroups,
       ...(ensemble.featureNames ? { featureNames: ensemble.featureNames } : {}),
+      ...(options.outputNames ? { outputNames: options.outputNames } : {}),
       output,
       acceptsMissing: true,
     };
@@ -72,4 +80,10 @@ export class TreeEnsembleModel implements TabularModel {
     }
     return out;
   }
+}
+
+/** A model's display name from its path: the file name without extension, or the folder's for model.json / model.txt. */
+export function modelNameFromPath(path: string): string {
+  const stem = basename(path, extname(path));
+  return stem === 'model' ? basename(dirname(resolve(path))) : stem;
 }

@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
 import { GlassboxError, UsageError } from '../../../errors.js';
 import { depthOf, SplitRule, type Link, type Tree, type TreeEnsemble } from './ensemble.js';
-import { TreeEnsembleModel, type TreeModelOptions } from './model.js';
+import { modelNameFromPath, TreeEnsembleModel, type TreeModelOptions } from './model.js';
 
 /**
  * XGBoost's JSON model format (Booster.save_model('m.json'), XGBoost 1.0 and later).
@@ -161,5 +160,5 @@ export function loadXGBoostModel(path: string, options: TreeModelOptions = {}): 
   } catch (err) {
     throw new UsageError(`cannot read the XGBoost model ${path}: ${(err as Error).message}`, 'check the path');
   }
-  return parseXGBoostJson(text, { name: basename(path), ...options });
+  return parseXGBoostJson(text, { name: modelNameFromPath(path), ...options });
 }

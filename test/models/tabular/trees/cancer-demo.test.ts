@@ -28,3 +28,12 @@ describe('demo model models/cancer-xgb', () => {
     for (const gap of ex.efficiencyGaps()) assert.ok(Math.abs(gap) < 1e-5);
   });
 });
+
+describe('tree model names', () => {
+  it('come from the file, or from its folder for model.json', () => {
+    assert.equal(loadXGBoostModel('models/cancer-xgb/model.json').info.name, 'cancer-xgb');
+    assert.equal(loadXGBoostModel('models/cancer-xgb/model.json', { name: 'mine' }).info.name, 'mine');
+    assert.deepEqual(loadXGBoostModel('models/cancer-xgb/model.json', { outputNames: ['benign'] }).info.outputNames, ['benign']);
+    assert.throws(() => loadXGBoostModel('models/cancer-xgb/model.json', { outputNames: ['malignant', 'benign'] }), /one output/);
+  });
+});
