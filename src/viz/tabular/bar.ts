@@ -1,7 +1,7 @@
 import type { TabularExplanationData } from '../../attribution/tabular-explanation.js';
 import { UsageError } from '../../errors.js';
 import {
-  drawTitle, AXIS, FONT_SIZE, GRID, INK, LinearScale, RED, checkExplanation, checkMaxDisplay, drawXAxis, formatValue, meanAbsolute, orderByMagnitude,
+  drawTitle, AXIS, FONT_SIZE, GRID, INK, LinearScale, RED, checkExplanation, checkMaxDisplay, drawXAxis, formatSigned, meanAbsolute, orderByMagnitude,
 } from './common.js';
 import { Svg, fitText, textWidth } from './svg.js';
 
@@ -43,7 +43,7 @@ export function horizontalBars(items: readonly BarItem[], options: { width?: num
     if (!Number.isFinite(it.value)) throw new UsageError(`the bar for ${it.label} has value ${it.value}`, 'plot finite values only');
   }
   const width = options.width ?? 640;
-  const texts = items.map((it) => formatValue(it.value, options.decimals ?? 2, true));
+  const texts = items.map((it) => formatSigned(it.value, options.decimals ?? 2));
   const labelMax = Math.min(width * 0.45, Math.max(...items.map((it) => textWidth(it.label, FONT_SIZE))));
   const left = 12 + labelMax + 12;
   const textRoom = Math.max(...texts.map((t) => textWidth(t, 11))) + 10;

@@ -51,6 +51,20 @@ export function formatValue(v: number, decimals = 3, signed = false): string {
   return signed ? `+${s}` : s;
 }
 
+/** A level such as f(x) or a base value: 3 decimals as shap, 3 significant digits below 0.1. */
+export function formatLevel(v: number): string {
+  return v === 0 || Math.abs(v) >= 0.1 || !Number.isFinite(v) ? formatValue(v, 3) : formatSignificant(v, 3);
+}
+
+/** A signed value for bar labels: `decimals` places, or two significant digits for values too small to show there. */
+export function formatSigned(v: number, decimals = 2): string {
+  if (v !== 0 && Math.abs(v) < 0.5 * 10 ** -decimals) {
+    const s = formatSignificant(v, 2);
+    return s.startsWith('−') ? s : `+${s}`;
+  }
+  return formatValue(v, decimals, true);
+}
+
 /** A number with `digits` significant digits, no exponent for everyday magnitudes (thresholds, axis ticks). */
 export function formatSignificant(v: number, digits = 4): string {
   if (v === 0) return '0';
@@ -59,7 +73,7 @@ export function formatSignificant(v: number, digits = 4): string {
     const decimals = Math.max(0, digits - 1 - Math.floor(Math.log10(a)));
     return formatValue(v, Math.min(decimals, 12));
   }
-  return v.toPrecision(digits).replace(/\.?0+e/, 'e').replace('-', '−');
+  return v.toExponential(digits - 1).replace(/\.?0+e/, 'e').replace(/-/g, '−');
 }
 
 /** Linear map from data to pixels. */

@@ -1,7 +1,7 @@
 import type { TabularExplanationData } from '../../attribution/tabular-explanation.js';
 import { UsageError } from '../../errors.js';
 import {
-  drawTitle, COLOR_BAR_WIDTH, GRID, INK, LinearScale, MUTED, RED, checkExplanation, colorRange, drawColorBar, drawXAxis, drawYAxis, featureIndex,
+  drawTitle, COLOR_BAR_WIDTH, GRID, LinearScale, MUTED, RED, checkExplanation, colorRange, drawColorBar, drawXAxis, drawYAxis, featureIndex,
   paddedExtent, valueColor, yTickWidth,
 } from './common.js';
 import { Svg, fitText } from './svg.js';

@@ -1,6 +1,6 @@
 import type { TabularExplanationData } from '../../attribution/tabular-explanation.js';
 import {
-  drawTitle, AXIS, BLUE, INK, LinearScale, MUTED, RED, checkExplanation, checkRow, displayValue, drawXAxis, formatValue, paddedExtent,
+  drawTitle, AXIS, BLUE, INK, LinearScale, MUTED, RED, checkExplanation, checkRow, displayValue, drawXAxis, formatLevel, formatValue, paddedExtent,
 } from './common.js';
 import { Svg, textWidth } from './svg.js';
 import { clampCenter } from './waterfall.js';
@@ -74,8 +74,8 @@ export function forcePlot(e: TabularExplanationData, options: ForceOptions = {})
 
   const xOut = scale.map(output);
   const xBase = scale.map(base);
-  const fxText = `f(x) = ${formatValue(fx, 2)}`;
-  const baseText = 'base value';
+  const fxText = `f(x) = ${formatLevel(fx)}`;
+  const baseText = `base value = ${formatLevel(base)}`;
   const fxW = textWidth(fxText, 14, true);
   const xFxLabel = clampCenter(xOut, fxW, width);
   svg.text(xFxLabel, axisY - 28, fxText, { size: 14, anchor: 'middle', bold: true, fill: INK });

@@ -1,7 +1,7 @@
 import type { TabularExplanationData } from '../../attribution/tabular-explanation.js';
 import {
   drawTitle, AXIS, BLUE, FONT_SIZE, GRID, INK, LinearScale, MUTED, RED, checkExplanation, checkMaxDisplay, checkRow, displayValue,
-  drawXAxis, formatValue, orderByMagnitude, paddedExtent,
+  drawXAxis, formatLevel, formatSigned, formatValue, orderByMagnitude, paddedExtent,
 } from './common.js';
 import { Svg, fitText, textWidth } from './svg.js';
 
@@ -80,7 +80,7 @@ export function waterfallPlot(e: TabularExplanationData, options: WaterfallOptio
   const svg = new Svg(width, bottom + 58 + noteH, options.title ?? 'waterfall plot');
 
   // Room for value labels that do not fit inside their bars: widen the range until each fits.
-  const texts = bars.map((b) => formatValue(b.value, 2, true));
+  const texts = bars.map((b) => formatSigned(b.value, 2));
   let [lo, hi] = paddedExtent([base, fx, ...bars.flatMap((b) => [b.start, b.end])], 0.04);
   let scale = new LinearScale(lo, hi, left, right);
   for (let attempt = 0; attempt < 12; attempt++) {
@@ -132,7 +132,11 @@ export function waterfallPlot(e: TabularExplanationData, options: WaterfallOptio
     });
     // The link to the next bar up starts where this one ends.
     if (k > 0) svg.line(x1, y0 - (ROW - BAR), x1, y0, { stroke: '#bbbbbb', 'stroke-width': 1 });
-    const label = fitText(b.label, labelMax, FONT_SIZE);
+    // A long name is cut, never its value.
+    const full = b.label.lastIndexOf(' = ');
+    const label = full > 0 && textWidth(b.label, FONT_SIZE) > labelMax
+      ? fitText(b.label.slice(0, full), labelMax - textWidth(b.label.slice(full), FONT_SIZE), FONT_SIZE) + b.label.slice(full)
+      : fitText(b.label, labelMax, FONT_SIZE);
     const eq = label.lastIndexOf(' = ');
     const spans = eq > 0 ? [{ text: label.slice(0, eq), fill: INK }, { text: label.slice(eq), fill: MUTED }] : [{ text: label, fill: INK }];
     svg.text(left - 12, cy, spans, { size: FONT_SIZE, anchor: 'end', baseline: 'middle' });
@@ -141,11 +145,11 @@ export function waterfallPlot(e: TabularExplanationData, options: WaterfallOptio
   // Axes: f(x) on top, the value ticks and E[f(X)] below, as in shap.
   svg.line(left, top - 8, right, top - 8, { stroke: AXIS });
   svg.line(xFx, top - 8, xFx, top - 12, { stroke: AXIS });
-  const fxText = `f(x) = ${formatValue(fx, 3)}`;
+  const fxText = `f(x) = ${formatLevel(fx)}`;
   svg.text(clampCenter(xFx, textWidth(fxText, FONT_SIZE, true), width), top - 16, fxText, { size: FONT_SIZE, anchor: 'middle', bold: true, fill: INK });
   drawXAxis(svg, scale, bottom + 8);
   svg.line(xBase, bottom + 8, xBase, bottom + 28, { stroke: AXIS });
-  const baseText = `E[f(X)] = ${formatValue(base, 3)}`;
+  const baseText = `E[f(X)] = ${formatLevel(base)}`;
   svg.text(clampCenter(xBase, textWidth(baseText, FONT_SIZE, true), width), bottom + 42, baseText, { size: FONT_SIZE, anchor: 'middle', bold: true, fill: INK });
   if (noteH) {
     svg.text(12, bottom + 62, `The attributions add up to ${formatValue(end, 3)}, not f(x): ${e.method} leaves ${formatValue(-gap, 3, true)} unexplained.`,

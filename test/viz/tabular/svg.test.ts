@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Svg, escapeXml, fitText, num, textWidth } from '../../../src/viz/tabular/svg.js';
-import { colorRange, formatValue, niceTicks, percentile, redBlue, tickDecimals } from '../../../src/viz/tabular/common.js';
+import { colorRange, formatLevel, formatSigned, formatValue, niceTicks, percentile, redBlue, tickDecimals } from '../../../src/viz/tabular/common.js';
 import { svgToPng } from '../../../src/viz/tabular/png.js';
 import { UsageError } from '../../../src/errors.js';
 import { decodePng, rgbaAt } from '../helpers.js';
@@ -76,6 +76,13 @@ describe('plot helpers', () => {
     assert.equal(formatValue(-0.0001, 3), '0');
     assert.equal(formatValue(2, 3), '2');
     assert.equal(formatValue(12.3456, 3, true), '+12.346');
+    // Values too small for two decimals keep two significant digits rather than read "+0".
+    assert.equal(formatSigned(-3e-4), '−0.0003');
+    assert.equal(formatSigned(1.234e-5), '+1.2e−5');
+    assert.equal(formatSigned(0.25), '+0.25');
+    assert.equal(formatSigned(0), '+0');
+    assert.equal(formatLevel(-0.067351), '−0.0674');
+    assert.equal(formatLevel(0.33124), '0.331');
   });
 
   it('makes round ticks covering the range', () => {
