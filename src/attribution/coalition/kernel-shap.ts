@@ -138,8 +138,8 @@ function planCoalitions(m: number, nsamplesOption: number | 'auto', random: Rand
     const maxDraws = 4 * samplesLeft;
     for (let draw = 0; samplesLeft > 0 && draw < maxDraws; draw++) {
       const u = random.uniform();
-      let sizeIndex = cumulative.findIndex((c) => u < c);
-      if (sizeIndex < 0) sizeIndex = tail.length - 1;
+      let sizeIndex = 0;
+      while (sizeIndex < tail.length - 1 && !(u < cumulative[sizeIndex])) sizeIndex++;
       const size = sizeIndex + numFull + 1;
       mask.fill(0);
       // A uniformly random subset of this size: a partial Fisher-Yates shuffle.
