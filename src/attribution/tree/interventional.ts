@@ -16,13 +16,15 @@ export class InterventionalTreeShap {
   private readonly weights: Float64Array;
   private readonly stride: number;
   private tree!: Tree;
-  private x!: Float64Array;
-  private r!: Float64Array;
+  private xLeft!: Uint8Array;
+  private rLeft!: Uint8Array;
   private phi!: Float64Array;
+
   private scale = 1;
 
   constructor(numFeatures: number, maxDepth: number) {
     this.state = new Int8Array(numFeatures);
+
     this.pathFeatures = new Int32Array(maxDepth + 1);
     this.stride = maxDepth + 2;
     this.weights = new Float64Array(this.stride * this.stride);
@@ -36,25 +38,45 @@ export class InterventionalTreeShap {
     }
   }
 
+  /** Which way a prepared row goes at every split node of the tree: out[n] = 1 for left. */
+  static directions(tree: Tree, x: Float64Array, out: Uint8Array): Uint8Array {
+    for (let n = 0; n < tree.feature.length; n++) {
+      const f = tree.feature[n];
+      out[n] = f >= 0 && nextNode(tree, n, x[f]) === tree.left[n] ? 1 : 0;
+    }
+    return out;
+  }
+
   /** Adds scale x the tree's values for (x against r) to phi[feature]. */
   run(tree: Tree, x: Float64Array, r: Float64Array, phi: Float64Array, scale: number): void {
+    const n = tree.feature.length;
+    this.runDirections(tree, InterventionalTreeShap.directions(tree, x, new Uint8Array(n)),
+      InterventionalTreeShap.directions(tree, r, new Uint8Array(n)), phi, scale);
+  }
+
+  /**
+   * As run, from the rows' directions at every node (see directions): a row's directions are computed
+   * once per tree and reused against every background row, which halves the work.
+   */
+  runDirections(tree: Tree, xLeft: Uint8Array, rLeft: Uint8Array, phi: Float64Array, scale: number): void {
     this.tree = tree;
-    this.x = x;
-    this.r = r;
+    this.xLeft = xLeft;
+    this.rLeft = rLeft;
     this.phi = phi;
     this.scale = scale;
     this.recurse(0, 0, 0, 0);
   }
 
   private recurse(node: number, depth: number, a: number, b: number): void {
-    const { tree, state } = this;
+    const { tree, state, xLeft, rLeft } = this;
+    const { feature, left, right } = tree;
     for (;;) {
-      const f = tree.feature[node];
+      const f = feature[node];
       if (f < 0) break;
-      const xn = nextNode(tree, node, this.x[f]);
+      const xn = xLeft[node] ? left[node] : right[node];
       const s = state[f];
       if (s === 1) { node = xn; continue; }
-      const rn = nextNode(tree, node, this.r[f]);
+      const rn = rLeft[node] ? left[node] : right[node];
       if (s === -1 || xn === rn) { node = rn; continue; }
       this.pathFeatures[depth] = f;
       state[f] = 1;

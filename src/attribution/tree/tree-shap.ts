@@ -115,16 +115,25 @@ export class TreeShap {
       let expected = 0;
       for (const r of bgRows) expected += marginsOf(e, r, margins)[target];
       expected /= bg.rows;
-      const phi = new Float64Array(F);
+      // Tree by tree, so each row's and each background row's directions are computed once per tree.
+      const phiAll = new Float64Array(rows.rows * F);
+      const xs = Array.from({ length: rows.rows }, (_, i) => prepareRow(e, rows.data.subarray(i * F, (i + 1) * F), new Float64Array(F)));
       const scale = 1 / bg.rows;
+      for (const t of trees) {
+        const n = t.tree.feature.length;
+        const bgLeft = new Uint8Array(bg.rows * n);
+        bgRows.forEach((r, b) => InterventionalTreeShap.directions(t.tree, r, bgLeft.subarray(b * n, (b + 1) * n)));
+        const xLeft = new Uint8Array(n);
+        for (let i = 0; i < rows.rows; i++) {
+          InterventionalTreeShap.directions(t.tree, xs[i], xLeft);
+          const phi = phiAll.subarray(i * F, (i + 1) * F);
+          for (let b = 0; b < bg.rows; b++) shap.runDirections(t.tree, xLeft, bgLeft.subarray(b * n, (b + 1) * n), phi, scale);
+        }
+      }
       for (let i = 0; i < rows.rows; i++) {
-        const raw = rows.data.subarray(i * F, (i + 1) * F);
-        prepareRow(e, raw, x);
-        phi.fill(0);
-        for (const t of trees) for (const r of bgRows) shap.run(t.tree, x, r, phi, scale);
-        attributions.push(Array.from(phi));
-        values.push(Array.from(raw));
-        predictions.push(marginsOf(e, x, margins)[target]);
+        attributions.push(Array.from(phiAll.subarray(i * F, (i + 1) * F)));
+        values.push(Array.from(rows.data.subarray(i * F, (i + 1) * F)));
+        predictions.push(marginsOf(e, xs[i], margins)[target]);
         baseValues.push(expected);
       }
     }
