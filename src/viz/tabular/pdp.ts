@@ -61,7 +61,7 @@ export function pdpPlot(pd: PartialDependence, options: PdpOptions = {}): string
   const svg = new Svg(width, height, options.title ?? `partial dependence on ${pd.feature}`);
   const n = pd.grid.length;
   const sy = new LinearScale(ylo, yhi, bottom, top);
-  const sx = categorical ? new LinearScale(-0.5, n - 0.5, left, right) : new LinearScale(...paddedExtent([...pd.grid, ...(pd.rowValues ?? []).filter(Number.isFinite)], 0.03), left, right);
+  const sx = categorical ? new LinearScale(-0.5, n - 0.5, left, right) : new LinearScale(...paddedExtent(pd.grid, 0.03), left, right);
   const at = (k: number) => sx.map(categorical ? k : pd.grid[k]);
   if (options.title) drawTitle(svg, options.title);
 
@@ -80,10 +80,12 @@ export function pdpPlot(pd: PartialDependence, options: PdpOptions = {}): string
     svg.polyline(pd.average.map((v, k) => [at(k), sy.map(v)] as const), { stroke: RED, 'stroke-width': 3, class: 'average', 'stroke-linejoin': 'round' });
   }
 
-  // Rug: one short tick per row value, just above the axis.
-  if (!categorical && pd.rowValues?.length) {
-    const ticks = pd.rowValues.filter(Number.isFinite).map((v) => `M${num(sx.map(v))} ${num(bottom)}v-7`).join('');
-    svg.path(ticks, { stroke: INK, 'stroke-opacity': 0.35, 'stroke-width': 1, class: 'rug' });
+  // Rug: one short tick per row value inside the grid's range (as sklearn, the x axis spans the grid), just above the axis.
+  const [gx0, gx1] = [sx.d0, sx.d1];
+  const rug = categorical ? [] : (pd.rowValues ?? []).filter((v) => Number.isFinite(v) && v >= gx0 && v <= gx1);
+  const outside = categorical ? 0 : (pd.rowValues ?? []).filter(Number.isFinite).length - rug.length;
+  if (rug.length) {
+    svg.path(rug.map((v) => `M${num(sx.map(v))} ${num(bottom)}v-7`).join(''), { stroke: INK, 'stroke-opacity': 0.35, 'stroke-width': 1, class: 'rug' });
   }
 
   if (categorical) {
@@ -111,9 +113,9 @@ export function pdpPlot(pd: PartialDependence, options: PdpOptions = {}): string
     svg.text(x + 28, ly, iceText, { size: 11, fill: MUTED });
     x += 28 + textWidth(iceText, 11) + 18;
   }
-  if (!categorical && pd.rowValues?.length) {
+  if (rug.length) {
     svg.line(x, ly - 8, x, ly, { stroke: INK, 'stroke-opacity': 0.5 });
-    svg.text(x + 6, ly, 'data values', { size: 11, fill: MUTED });
+    svg.text(x + 6, ly, outside ? `data values (${outside} beyond the grid)` : 'data values', { size: 11, fill: MUTED });
   }
   return svg.toString();
 }

@@ -53,7 +53,7 @@ section { border-bottom: 1px solid var(--line); padding: 18px 0; }
 .flex { display: flex; flex-wrap: wrap; gap: 28px; align-items: flex-start; }
 figure { margin: 0 0 12px; }
 figure svg { display: block; max-width: 100%; height: auto; }
-.flex figure { max-width: 620px; }
+.flex figure { max-width: 600px; }
 table { border-collapse: collapse; font-size: 14px; }
 th, td { text-align: left; padding: 3px 12px 3px 0; vertical-align: top; border-bottom: 1px solid #f0f0f0; }
 th { color: var(--muted); font-weight: 600; }

@@ -34,10 +34,15 @@ describe('partial dependence plot', () => {
     assert.equal(findAll(ice as never, 'polyline').length, pd.ice?.length);
     assert.ok(Number(ice?.attrs['stroke-opacity']) < 0.5);
     const rug = findAll(doc, 'path').find((p) => p.attrs.class === 'rug');
-    assert.equal(rug?.attrs.d.match(/M/g)?.length, pd.rowValues?.length);
+    // The axis spans the grid (5th to 95th percentile, padded 3%), as sklearn's; the rug shows the rows inside it.
+    const span = pd.grid[19] - pd.grid[0];
+    const inside = (pd.rowValues ?? []).filter((v) => v >= pd.grid[0] - 0.03 * span && v <= pd.grid[19] + 0.03 * span);
+    assert.ok(inside.length > 0.85 * (pd.rowValues?.length ?? 0));
+    assert.equal(rug?.attrs.d.match(/M/g)?.length, inside.length);
     const all = texts(doc);
     assert.ok(all.includes('worst texture') && all.includes('partial dependence'));
     assert.ok(all.includes(`ICE, ${pd.ice?.length} rows`));
+    assert.ok(all.includes(`data values (${(pd.rowValues?.length ?? 0) - inside.length} beyond the grid)`), all.join(' | '));
   });
 
   it('thins ICE curves evenly, and draws categories as markers with their labels', () => {
