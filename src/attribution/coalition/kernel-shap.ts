@@ -255,20 +255,52 @@ function solveKernel(plan: CoalitionPlan, eyAdj: Float64Array, total: number, se
   const my = new Float64Array(m);
   const yr = new Float64Array(count);
   const present = new Int32Array(m);
-  for (let i = 0; i < count; i++) {
-    const w = weights[i];
-    const row = i * m;
-    yr[i] = eyAdj[i] - masks[row + last] * total;
-    if (w === 0) continue;
+  // A coalition and its complement with equal weight w (most rows come so) add
+  //   w [m m^T + (1 - m)(1 - m)^T] = w [2 m m^T - m 1^T - 1 m^T + 1 1^T],
+  // symmetric in m and 1 - m: one outer product over the smaller side, plus rank-one terms
+  // collected in u (sum of w m) and t (sum of w) and added at the end.
+  const u = new Float64Array(m);
+  let t = 0;
+  let myAll = 0;
+  const addOuter = (row: number, w: number, wy: number): void => {
     let np = 0;
     for (let j = 0; j < m; j++) if (masks[row + j]) present[np++] = j;
-    const wy = w * yr[i];
     for (let a = 0; a < np; a++) {
       const pa = present[a];
       my[pa] += wy;
       const ga = pa * m;
       for (let b = a; b < np; b++) g[ga + present[b]] += w;
     }
+  };
+  for (let i = 0; i < count; i++) {
+    const row = i * m;
+    yr[i] = eyAdj[i] - masks[row + last] * total;
+    const w = weights[i];
+    if (i + 1 < count && weights[i + 1] === w && w !== 0) {
+      const next = row + m;
+      let complement = true;
+      let size = 0;
+      for (let j = 0; j < m && complement; j++) {
+        complement = masks[row + j] + masks[next + j] === 1;
+        size += masks[row + j];
+      }
+      if (complement) {
+        yr[i + 1] = eyAdj[i + 1] - masks[next + last] * total;
+        // Outer product over the side with fewer players.
+        const [side, ySide, yOther] = size <= m - size ? [row, yr[i], yr[i + 1]] : [next, yr[i + 1], yr[i]];
+        addOuter(side, 2 * w, w * (ySide - yOther));
+        for (let j = 0; j < m; j++) if (masks[side + j]) u[j] += w;
+        t += w;
+        myAll += w * yOther;
+        i++;
+        continue;
+      }
+    }
+    if (w !== 0) addOuter(row, w, w * yr[i]);
+  }
+  for (let a = 0; a < m; a++) {
+    my[a] += myAll;
+    for (let b = a; b < m; b++) g[a * m + b] += t - u[a] - u[b];
   }
   for (let a = 0; a < m; a++) for (let b = 0; b < a; b++) g[a * m + b] = g[b * m + a];
   const gram = new Float64Array(k * k);
