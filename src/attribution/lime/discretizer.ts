@@ -1,6 +1,5 @@
 import { UsageError } from '../../errors.js';
 import { columnOf, type Matrix } from '../../tabular/matrix.js';
-import type { Random } from '../../util/random.js';
 import { entropySplits } from './entropy-splits.js';
 import { percentileSorted } from './percentile.js';
 import { TruncatedNormal } from './truncated-normal.js';
@@ -63,15 +62,6 @@ export class Discretizer {
   binOf(f: number, x: number): number {
     const bins = this.bins.get(f);
     return bins ? searchLeft(bins.edges, x) : x;
-  }
-
-  /**
-   * A value inside bin b of feature f, from the bin's truncated normal. (lime returns the bin's
-   * standardised lower bound, a z-score, when a bin's bounds coincide; this returns the bound itself.)
-   */
-  sampleValue(f: number, bin: number, rng: Random): number {
-    const s = this.bins.get(f)!.samplers[bin];
-    return s.lo === s.hi ? s.lo : s.sample(rng);
   }
 }
 

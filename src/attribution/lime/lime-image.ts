@@ -5,7 +5,7 @@ import { Random, checkSeed } from '../../util/random.js';
 import type { ProgressCallback } from '../base.js';
 import { TabularExplanation } from '../tabular-explanation.js';
 import { checkFeatureSelection, type FeatureSelection } from './feature-selection.js';
-import { ImageGame } from './image-game.js';
+import { imageGame } from './image-game.js';
 import { limeOverGame } from './lime-game.js';
 import { slic, type Segmentation, type SlicOptions } from './slic.js';
 
@@ -84,10 +84,6 @@ export class LimeImage {
     const segmentation = options.segments
       ? checkSegments(options.segments, height, width)
       : slic(pixels, height, width, channels, { ...(channels === 3 ? {} : { nSegments: 50, compactness: 0.1 }), ...options.slic });
-    const hidden = hiddenImage(pixels, segmentation, channels, options.hideColor);
-    const segmentOfValue = new Int32Array(pixels.length);
-    for (let v = 0; v < pixels.length; v++) segmentOfValue[v] = segmentation.labels[Math.floor(v / channels)];
-
     const target = options.target ?? await this.predictedClass(pixels);
     if (!Number.isInteger(target) || target < 0 || target >= this.model.info.numOutputs) {
       throw new UsageError(`target ${target} is out of range: the model has ${this.model.info.numOutputs} outputs`, `pass a target from 0 to ${this.model.info.numOutputs - 1}`);
@@ -96,7 +92,7 @@ export class LimeImage {
     const numFeatures = options.numFeatures ?? 100000;
     const featureSelection = checkFeatureSelection(options.featureSelection ?? 'auto');
     const batchSize = options.batchSize ?? 50;
-    const game = new ImageGame(this.model, pixels, hidden, segmentOfValue, segmentation.count, target, batchSize);
+    const game = imageGame(this.model, pixels, segmentation, { target, hideColor: options.hideColor, batchSize });
     const { surrogate, prediction } = await limeOverGame(game, {
       numSamples, numFeatures, featureSelection, kernelWidth: this.kernelWidth, distanceScale: 1,
       sampleMasks: coinFlips, rng: new Random(this.seed), batchSize, onProgress: options.onProgress,
@@ -135,27 +131,4 @@ function checkSegments(labels: Int32Array, height: number, width: number): Segme
     max = Math.max(max, l);
   }
   return { height, width, labels, count: max + 1 };
-}
-
-/** lime_image's "fudged image": each segment's mean colour, or the given colour everywhere. */
-function hiddenImage(pixels: Float32Array, seg: Segmentation, channels: number, hideColor?: number | number[]): Float32Array {
-  const out = new Float32Array(pixels.length);
-  if (hideColor !== undefined) {
-    const colour = typeof hideColor === 'number' ? new Array<number>(channels).fill(hideColor) : hideColor;
-    if (colour.length !== channels || colour.some((c) => !Number.isFinite(c))) {
-      throw new UsageError(`hideColor needs one finite value or ${channels} (one per channel), got ${JSON.stringify(hideColor)}`, 'pass e.g. hideColor: 0');
-    }
-    for (let v = 0; v < out.length; v++) out[v] = colour[v % channels];
-    return out;
-  }
-  const sums = new Float64Array(seg.count * channels);
-  const counts = new Float64Array(seg.count);
-  for (let p = 0; p < seg.labels.length; p++) {
-    counts[seg.labels[p]]++;
-    for (let c = 0; c < channels; c++) sums[seg.labels[p] * channels + c] += pixels[p * channels + c];
-  }
-  for (let p = 0; p < seg.labels.length; p++) {
-    for (let c = 0; c < channels; c++) out[p * channels + c] = sums[seg.labels[p] * channels + c] / counts[seg.labels[p]];
-  }
-  return out;
 }

@@ -5,7 +5,7 @@ import { Random, checkSeed } from '../../util/random.js';
 import type { ProgressCallback } from '../base.js';
 import type { JsonValue } from '../result.js';
 import { TabularExplanation } from '../tabular-explanation.js';
-import { Discretizer, discretizerKinds, type DiscretizerKind } from './discretizer.js';
+import { Discretizer, discretizerKinds, fixed2, type DiscretizerKind } from './discretizer.js';
 import type { TruncatedNormal } from './truncated-normal.js';
 import { checkFeatureSelection, type FeatureSelection } from './feature-selection.js';
 import { fitSurrogate, limeKernel } from './surrogate.js';
@@ -51,6 +51,10 @@ interface ValueFrequencies {
 }
 
 const CELLS = 1024;
+
+const NORMAL = 0;
+const CATEGORICAL = 1;
+const BINNED = 2;
 
 /**
  * LIME for tabular data with the semantics of lime's LimeTabularExplainer: samples around the
@@ -192,6 +196,15 @@ export class LimeTabular {
       method: 'lime', params, model: this.model.info.name, target, output: this.model.info.output,
       featureNames: this.featureNames, values: Array.from({ length: rows.rows }, (_, i) => Array.from(rowOf(rows, i))),
       attributions, baseValues, predictions, extras, timeMs: performance.now() - started,
+      ...(Object.keys(this.categoryNames).length ? { displayValues: Array.from({ length: rows.rows }, (_, i) => this.displayValues(rowOf(rows, i))) } : {}),
+    });
+  }
+
+  /** The row as text: category names where given, numbers as lime shows them (two decimals). */
+  displayValues(row: ArrayLike<number>): string[] {
+    return this.featureNames.map((_, f) => {
+      const names = this.categoryNames[f];
+      return names ? names[row[f]] : fixed2(row[f]);
     });
   }
 
@@ -218,19 +231,46 @@ export class LimeTabular {
     const data = matrix(n, p);
     const inverse = matrix(n, p);
     const around = this.options.sampleAroundInstance ?? false;
+    // Per feature: how it is sampled, and what that needs, looked up once.
+    const kind = new Int8Array(p);
+    const own = new Float64Array(p);
+    const centre = new Float64Array(p);
+    const freqs: (ValueFrequencies | undefined)[] = [];
+    const samplers: TruncatedNormal[][] = [];
     for (let f = 0; f < p; f++) {
       const freq = this.frequencies.get(f);
       const bins = this.discretizer?.bins.get(f);
+      freqs.push(freq);
+      samplers.push(bins?.samplers ?? []);
       if (!freq) {
-        // Continuous without a discretizer: normal around the mean (or the row), in the training scale.
-        sampleNormalColumn(data, inverse, f, around ? row[f] : this.mean[f], this.mean[f], this.scale[f], rng);
+        kind[f] = NORMAL;
+        centre[f] = around ? row[f] : this.mean[f];
         data.data[f] = (row[f] - this.mean[f]) / this.scale[f];
-      } else if (bins) {
-        sampleBinnedColumn(data, inverse, f, freq, this.discretizer!.binOf(f, row[f]), bins.samplers, rng);
-        data.data[f] = 1;
       } else {
-        sampleCategoricalColumn(data, inverse, f, freq, row[f], rng);
+        kind[f] = bins ? BINNED : CATEGORICAL;
+        own[f] = bins ? this.discretizer!.binOf(f, row[f]) : row[f];
         data.data[f] = 1;
+      }
+    }
+    // Row by row, so both matrices are written in order.
+    const d = data.data;
+    const inv = inverse.data;
+    for (let i = 1; i < n; i++) {
+      const base = i * p;
+      for (let f = 0; f < p; f++) {
+        const k = kind[f];
+        if (k === NORMAL) {
+          // Continuous without a discretizer: normal around the mean (or the row), in the training scale.
+          const v = rng.normal() * this.scale[f] + centre[f];
+          inv[base + f] = v;
+          d[base + f] = (v - this.mean[f]) / this.scale[f];
+        } else {
+          const freq = freqs[f]!;
+          const code = freq.values[pick(freq, rng.uniform())];
+          d[base + f] = code === own[f] ? 1 : 0;
+          // lime returns the bin's standardised lower bound, a z-score, when a bin's bounds coincide; this returns the bound.
+          inv[base + f] = k === CATEGORICAL ? code : samplers[f][code].sample(rng);
+        }
       }
     }
     inverse.data.set(row, 0);
@@ -250,48 +290,6 @@ export class LimeTabular {
       weights[i] = limeKernel(Math.sqrt(d2), this.kernelWidth);
     }
     return weights;
-  }
-}
-
-/** Column f of samples 1..n-1: a normal in the training scale around `centre`; `data` holds it standardised. */
-function sampleNormalColumn(data: Matrix, inverse: Matrix, f: number, centre: number, mean: number, scale: number, rng: Random): void {
-  const p = data.cols;
-  const d = data.data;
-  const inv = inverse.data;
-  for (let i = 1; i < data.rows; i++) {
-    const v = rng.normal() * scale + centre;
-    inv[i * p + f] = v;
-    d[i * p + f] = (v - mean) / scale;
-  }
-}
-
-/** Column f of samples 1..n-1 for a categorical feature: a training value by frequency; 1 where it is the row's own. */
-function sampleCategoricalColumn(data: Matrix, inverse: Matrix, f: number, freq: ValueFrequencies, own: number, rng: Random): void {
-  const p = data.cols;
-  const d = data.data;
-  const inv = inverse.data;
-  for (let i = 1; i < data.rows; i++) {
-    const code = freq.values[pick(freq, rng.uniform())];
-    d[i * p + f] = code === own ? 1 : 0;
-    inv[i * p + f] = code;
-  }
-}
-
-/**
- * Column f of samples 1..n-1 for a binned feature: a bin by training frequency, 1 where it is the row's
- * own bin, and a value inside the bin from its truncated normal. (lime returns the bin's standardised
- * lower bound, a z-score, when a bin's bounds coincide; this returns the bound.)
- */
-function sampleBinnedColumn(data: Matrix, inverse: Matrix, f: number, freq: ValueFrequencies, ownBin: number, samplers: TruncatedNormal[], rng: Random): void {
-  const p = data.cols;
-  const d = data.data;
-  const inv = inverse.data;
-  const binOfIndex = Int32Array.from(freq.values);
-  for (let i = 1; i < data.rows; i++) {
-    const bin = binOfIndex[pick(freq, rng.uniform())];
-    d[i * p + f] = bin === ownBin ? 1 : 0;
-    const sampler = samplers[bin];
-    inv[i * p + f] = sampler.lo === sampler.hi ? sampler.lo : sampler.sample(rng);
   }
 }
 

@@ -45,6 +45,7 @@ export class TruncatedNormal {
   }
 
   sample(rng: Random): number {
+    if (this.lo === this.hi) return this.lo;
     let z = this.farTail ? this.tailSample(rng) : this.segmentSample(rng);
     if (this.flip) z = -z;
     const x = this.mean + this.std * z;
@@ -52,21 +53,27 @@ export class TruncatedNormal {
     return x < this.lo ? this.lo : x > this.hi ? this.hi : x;
   }
 
+  /**
+   * Rejection inside a segment with a squeeze, drawing one uniform most of the time: its top 6 bits
+   * pick the segment and the rest is the acceptance variable v. When v falls under the squeeze (the
+   * smallest density ratio in the segment) the point is accepted whatever its position, so v / squeeze
+   * serves as the (uniform) position; otherwise a fresh position is accepted when v is under its
+   * density ratio. Both branches together accept x with probability ratio(x): exact rejection sampling.
+   */
   private segmentSample(rng: Random): number {
     const seg = this.segments;
-    // One uniform picks the segment, and its remaining 26 bits the first position inside it.
     const u = rng.uniform() * SEGMENTS;
     const k = 4 * Math.floor(u);
     const start = seg[k];
     const width = seg[k + 1];
     const nearest2 = seg[k + 2];
     const squeeze = seg[k + 3];
-    let position = u - Math.floor(u);
+    let v = u - Math.floor(u);
     for (let attempt = 0; attempt < 10000; attempt++) {
-      if (attempt > 0) position = rng.uniform();
-      const z = start + width * position;
-      const v = rng.uniform();
-      if (v <= squeeze || v <= Math.exp(-(z * z - nearest2) / 2)) return z;
+      if (v < squeeze) return start + width * (v / squeeze);
+      const z = start + width * rng.uniform();
+      if (v < Math.exp(-(z * z - nearest2) / 2)) return z;
+      v = rng.uniform();
     }
     return start;
   }

@@ -6,7 +6,7 @@ import { loadModel } from '../../../src/models/load.js';
 import { FunctionModel } from '../../../src/models/function.js';
 import { loadInput } from '../../../src/io/load-input.js';
 import { slic, type Segmentation } from '../../../src/attribution/lime/slic.js';
-import { ImageGame } from '../../../src/attribution/lime/image-game.js';
+import { imageGame } from '../../../src/attribution/lime/image-game.js';
 import { LimeImage } from '../../../src/attribution/lime/lime-image.js';
 import { gameEnds } from '../../../src/attribution/coalition/game.js';
 import { Random } from '../../../src/util/random.js';
@@ -111,8 +111,7 @@ describe('LIME for images', () => {
     assert.ok(count >= 20 && count <= 80, `${count} segments`);
     const ranked = e.extras![0].ranked as number[];
     const pixels = Float32Array.from(await tensor.data());
-    const segmentOfValue = segments;
-    const game = new ImageGame(model, pixels, new Float32Array(pixels.length), segmentOfValue, count, 7);
+    const game = imageGame(model, pixels, { height: 28, width: 28, labels: segments, count }, { target: 7, hideColor: 0 });
     const { full } = await gameEnds(game);
     assert.ok(Math.abs(full - e.predictions[0]) < 1e-4);
     const without = (drop: number[]) => { const m = new Uint8Array(count).fill(1); drop.forEach((s) => { m[s] = 0; }); return m; };

@@ -59,7 +59,7 @@ test('discretizer bin edges equal numpy percentiles and the sklearn entropy tree
 test('truncated normal draws stay inside their bounds and follow the normal', () => {
   assert.ok(Math.abs(normalQuantile(normalCdf(1.3)) - 1.3) < 1e-6 && Math.abs(normalQuantile(normalCdf(-6)) + 6) < 1e-5);
   const rng = new Random(5);
-  // Right tail [1, 2] of N(0, 1): mean = (phi(1) - phi(2)) / (Phi(2) - Phi(1)) = 1.3832.
+  // Right tail [1, 2] of N(0, 1): mean (phi(1) - phi(2)) / (Phi(2) - Phi(1)) = 1.38317 (scipy's truncnorm(1, 2).mean()).
   const t = new TruncatedNormal(0, 1, 1, 2);
   let sum = 0;
   for (let i = 0; i < 20000; i++) {
@@ -68,6 +68,13 @@ test('truncated normal draws stay inside their bounds and follow the normal', ()
     sum += v;
   }
   assert.ok(Math.abs(sum / 20000 - 1.3832) < 0.01, `mean ${sum / 20000}`);
+  // N(2, 3) on [-1, 8] (a = -1, b = 2 in standard units): scipy.stats.truncnorm(-1, 2, loc=2, scale=3) has
+  // mean 2.68891 and variance 4.67786.
+  const wide = new TruncatedNormal(2, 3, -1, 8);
+  const draws = Array.from({ length: 40000 }, () => wide.sample(rng));
+  const mean = draws.reduce((s, v) => s + v, 0) / draws.length;
+  const variance = draws.reduce((s, v) => s + (v - mean) ** 2, 0) / draws.length;
+  assert.ok(Math.abs(mean - 2.68891) < 0.03 && Math.abs(variance - 4.67786) < 0.1, `mean ${mean}, variance ${variance}`);
   // lime's 1e-11 standard deviation of a one-value bin puts the bounds thousands of sigmas away.
   const far = new TruncatedNormal(5, 1e-11, 6, 7);
   for (let i = 0; i < 100; i++) { const v = far.sample(rng); assert.ok(v >= 6 && v <= 7); }
@@ -177,6 +184,7 @@ test('conditions read like lime\'s: bins, categories by name, continuous names',
   assert.deepEqual(explainer.conditions([60, 0, 12]), ['age > 49.25', 'purpose=A40', 'duration <= 16.50']);
   const e = await explainer.explain(fromRows([[42, 1, 20]]), { numSamples: 300 });
   assert.deepEqual(e.extras![0].conditions, ['39.50 < age <= 49.25', 'purpose=A42', '16.50 < duration <= 27.00']);
+  assert.deepEqual(e.displayValues, [['42.00', 'A42', '20.00']]);
   const plain = new LimeTabular(model, training, { ...options, discretizer: 'none' });
   assert.deepEqual(plain.conditions([42, 1, 20]), ['age', 'purpose=A42', 'duration']);
   const unnamed = new LimeTabular(model, training, { categorical: [1] });
