@@ -16,6 +16,8 @@ export const enum SplitRule {
   LessEqualNanMissing = 3,
   /** LightGBM categorical: the integer category in the node's bitset goes left; NaN and negatives go right. */
   CategoryIn = 4,
+  /** XGBoost categorical: NaN follows defaultLeft; a category in the node's set goes right, any other left. */
+  XGBoostCategoryRight = 5,
 }
 
 export interface Tree {
@@ -28,7 +30,7 @@ export interface Tree {
   defaultLeft: Uint8Array;
   /** A SplitRule per node (unused at leaves). */
   rule: Uint8Array;
-  /** For CategoryIn nodes, the bitset of categories that go left (bit c of word c >> 5). */
+  /** For categorical nodes, the bitset of the node's categories (bit c of word c >> 5). */
   categories: (Uint32Array | undefined)[];
   /** Training weight through each node (XGBoost's sum_hessian, LightGBM's data counts): path-dependent TreeSHAP's "cover". */
   cover: Float64Array;
@@ -77,6 +79,14 @@ export function nextNode(t: Tree, n: number, x: number): number {
     case SplitRule.LessEqualNanMissing:
       if (x !== x) return t.defaultLeft[n] ? t.left[n] : t.right[n];
       return x <= t.threshold[n] ? t.left[n] : t.right[n];
+    case SplitRule.XGBoostCategoryRight: {
+      if (x !== x) return t.defaultLeft[n] ? t.left[n] : t.right[n];
+      if (x < 0 || x >= 16777216) return t.left[n];
+      const c = Math.trunc(x);
+      const bits = t.categories[n];
+      const word = c >>> 5;
+      return bits && word < bits.length && (bits[word] >>> (c & 31)) & 1 ? t.right[n] : t.left[n];
+    }
     default: {
       if (x !== x || x < 0) return t.right[n];
       const c = Math.trunc(x);

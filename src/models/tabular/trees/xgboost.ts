@@ -69,9 +69,14 @@ function parseTree(raw: unknown, index: number, group: number, weight: number): 
   const n = left.length;
   if ([right, feature, cond, defaultLeft, hess].some((a) => a.length !== n)) throw bad(`${where} has arrays of different lengths`);
   const splitType = (raw as Json).split_type;
-  if (Array.isArray(splitType) && splitType.some((s, i) => Number(s) !== 0 && left[i] !== -1)) {
-    throw new UsageError(`XGBoost ${where} has categorical splits, which Glassbox does not read yet`,
-      'train with numeric (e.g. label- or one-hot-encoded) features instead of enable_categorical');
+  // Categorical splits (enable_categorical): each such node lists its categories, which go right.
+  const categorySets = new Map<number, number[]>();
+  if (Array.isArray(splitType) && splitType.some((s, i) => Number(s) === 1 && left[i] !== -1)) {
+    const nodes = numbers(raw, 'categories_nodes', where);
+    const segments = numbers(raw, 'categories_segments', where);
+    const sizes = numbers(raw, 'categories_sizes', where);
+    const cats = numbers(raw, 'categories', where);
+    nodes.forEach((node, k) => categorySets.set(node, cats.slice(segments[k], segments[k] + sizes[k])));
   }
   const t: Tree = {
     feature: new Int32Array(n), threshold: new Float64Array(n), left: new Int32Array(n), right: new Int32Array(n),
@@ -86,7 +91,16 @@ function parseTree(raw: unknown, index: number, group: number, weight: number): 
       t.value[i] = weight === 1 ? Math.fround(cond[i]) : Math.fround(Math.fround(cond[i]) * weight);
     } else {
       t.feature[i] = feature[i];
-      t.threshold[i] = Math.fround(cond[i]);
+      if (Array.isArray(splitType) && Number(splitType[i]) === 1) {
+        const set = categorySets.get(i);
+        if (!set) throw bad(`${where} node ${i} is a categorical split without categories`);
+        const bits = new Uint32Array(set.length ? (Math.max(...set) >> 5) + 1 : 0);
+        for (const c of set) bits[c >> 5] |= 1 << (c & 31);
+        t.rule[i] = SplitRule.XGBoostCategoryRight;
+        t.categories[i] = bits;
+      } else {
+        t.threshold[i] = Math.fround(cond[i]);
+      }
       t.left[i] = left[i];
       t.right[i] = right[i];
       t.defaultLeft[i] = defaultLeft[i] ? 1 : 0;
@@ -105,7 +119,13 @@ export function parseXGBoostJson(text: string, options: TreeModelOptions = {}): 
   try {
     doc = JSON.parse(text);
   } catch (err) {
-    throw bad(`the file is not JSON (${(err as Error).message}); the binary .model/.ubj formats are not read`);
+    // XGBoost writes non-finite numbers bare (NaN as the split condition of categorical nodes), which JSON
+    // does not allow: read them as strings, which Number() turns back into NaN and Infinity.
+    try {
+      doc = JSON.parse(text.replace(/([[,:]\s*)(NaN|-?Infinity)(?=\s*[,\]}])/g, '$1"$2"'));
+    } catch {
+      throw bad(`the file is not JSON (${(err as Error).message}); the binary .model/.ubj formats are not read`);
+    }
   }
   const learner = field(doc, 'learner', 'the file');
   const params = field(learner, 'learner_model_param', 'learner') as Json;

@@ -3,7 +3,7 @@ import { fromRows, type Matrix } from '../../../../src/tabular/matrix.js';
 
 /** The XGBoost fixtures written by scripts/fixtures/trees.py (see test/data/trees/README.md). */
 export const XGBOOST_DIR = 'test/data/trees/xgboost';
-export const XGBOOST_CASES = ['breast_cancer', 'adult', 'california_housing', 'german_credit', 'wine'] as const;
+export const XGBOOST_CASES = ['breast_cancer', 'adult', 'california_housing', 'german_credit', 'german_credit_categorical', 'wine'] as const;
 
 type Row = (number | null)[];
 

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { loadXGBoostModel, parseXGBoostJson } from '../../../../src/models/tabular/trees/xgboost.js';
 import { fromRows } from '../../../../src/tabular/matrix.js';
+import { SplitRule } from '../../../../src/models/tabular/trees/ensemble.js';
 import { UsageError } from '../../../../src/errors.js';
 import { XGBOOST_CASES, XGBOOST_DIR, maxAbsDiff, modelPath, rowsMatrix, xgboostCase } from './fixtures.js';
 
@@ -33,6 +34,13 @@ describe('XGBoost JSON models', () => {
     const withNaN = c.rows.findIndex((r) => r.includes(null));
     const one = rowsMatrix([c.rows[withNaN]]);
     assert.ok(Math.abs(m.predictSync(one).data[0] - (c.margins[withNaN] as number)) < 1e-6);
+  });
+
+  it('reads categorical splits (enable_categorical): sets of categories that go right, NaN conditions in the JSON', () => {
+    const m = loadXGBoostModel(modelPath('german_credit_categorical'));
+    const categorical = m.ensemble.trees.flatMap((t) => Array.from(t.rule).filter((r, n) => t.feature[n] >= 0 && r === SplitRule.XGBoostCategoryRight));
+    assert.ok(categorical.length > 10, `${categorical.length} categorical splits`);
+    assert.ok(readFileSync(modelPath('german_credit_categorical'), 'utf8').includes('NaN'));
   });
 
   it('reports what its outputs are', () => {
