@@ -136,9 +136,25 @@ function lloyd(data: Matrix, centers: Float64Array, maxIter: number, tol: number
       counts[c]++;
       for (let j = 0; j < p; j++) sums[c * p + j] += x[i * p + j];
     }
+    // An empty cluster takes the row farthest from its center, which leaves its own cluster (sklearn).
+    const empty = Array.from(counts.keys()).filter((c) => counts[c] === 0);
+    if (empty.length) {
+      const far = Array.from({ length: n }, (_, i) => [squaredDistance(x, i * p, centers, labels[i] * p, p), i] as const)
+        .sort((a, b) => b[0] - a[0]);
+      empty.forEach((c, e) => {
+        const i = far[e][1];
+        const old = labels[i];
+        counts[old]--;
+        for (let j = 0; j < p; j++) {
+          sums[old * p + j] -= x[i * p + j];
+          sums[c * p + j] = x[i * p + j];
+        }
+        counts[c] = 1;
+        labels[i] = c;
+      });
+    }
     let shift = 0;
     for (let c = 0; c < k; c++) {
-      // An empty cluster keeps its center (sklearn relocates it to a far point; rare with k-means++ seeding).
       if (counts[c] === 0) continue;
       for (let j = 0; j < p; j++) {
         const v = sums[c * p + j] / counts[c];

@@ -54,3 +54,12 @@ test('kmeans: clear errors for bad k and missing values', () => {
   assert.throws(() => kmeans(fromRows([[1], [2]]), 3), /only 2 rows/);
   assert.throws(() => kmeans(fromRows([[1], [NaN]]), 1), /impute/);
 });
+
+test('fewer distinct points than clusters: every point on a center (inertia 0), summary weights still sum to 1', () => {
+  const data = fromRows([[0, 0], [0, 0], [10, 0], [10, 0], [0, 10], [0, 10]]);
+  for (const seed of [0, 1, 2]) {
+    assert.equal(kmeans(data, 4, { seed, nInit: 1 }).inertia, 0);
+    const summary = kmeansSummary(data, 4, seed);
+    assert.ok(Math.abs(summary.weights.reduce((s, w) => s + w, 0) - 1) < 1e-12);
+  }
+});
