@@ -204,3 +204,34 @@ test('bad tabular input gets usage errors', async () => {
   await assert.rejects(explainer.explain(fromRows([[1, NaN]])), /finite/);
   await assert.rejects(explainer.explain(fromRows([[1, 2]]), { featureSelection: 'lasso' as never }), /unknown feature selection/);
 });
+
+test('on the breast-cancer logistic regression, weights match lime\'s pipeline replayed on numpy, scipy and sklearn', async () => {
+  const ref = JSON.parse(readFileSync(new URL('data/tabular-reference.json', import.meta.url), 'utf8')) as {
+    explain_idx: number; num_samples: number; coef_mean: number[]; coef_std: number[]; intercept_mean: number; score_mean: number; prediction: number;
+  };
+  const fx = JSON.parse(readFileSync(new URL('../../data/reference/tabular.json', import.meta.url), 'utf8')) as {
+    X: number[][]; train_idx: number[]; scaler_mean: number[]; scaler_scale: number[]; coef: number[] | number[][]; intercept: number;
+  };
+  const coef = fx.coef.flat();
+  const model: TabularModel = {
+    info: { name: 'breast-cancer-logistic', kind: 'function', numFeatures: 30, numOutputs: 2, output: 'probability', acceptsMissing: false },
+    async predict(m: Matrix) {
+      const out = matrix(m.rows, 2);
+      for (let i = 0; i < m.rows; i++) {
+        let z = fx.intercept;
+        for (let j = 0; j < 30; j++) z += coef[j] * (m.data[i * 30 + j] - fx.scaler_mean[j]) / fx.scaler_scale[j];
+        out.data[2 * i + 1] = 1 / (1 + Math.exp(-z));
+        out.data[2 * i] = 1 - out.data[2 * i + 1];
+      }
+      return out;
+    },
+  };
+  const explainer = new LimeTabular(model, fromRows(fx.train_idx.map((i) => fx.X[i])), { seed: 11 });
+  const e = await explainer.explain(fromRows([fx.X[ref.explain_idx]]), { numSamples: ref.num_samples, featureSelection: 'none' });
+  assert.equal(e.target, 1);
+  assert.ok(Math.abs(e.predictions[0] - ref.prediction) < 1e-12);
+  // One run scatters around lime's expected weights with the per-run standard deviation (about 0.005).
+  e.attributions[0].forEach((a, j) => assert.ok(Math.abs(a - ref.coef_mean[j]) < 4 * ref.coef_std[j] + 0.002, `feature ${j}: ${a} vs ${ref.coef_mean[j]} +- ${ref.coef_std[j]}`));
+  assert.ok(Math.abs(e.baseValues[0] - ref.intercept_mean) < 0.03, `intercept ${e.baseValues[0]} vs ${ref.intercept_mean}`);
+  assert.ok(Math.abs((e.extras![0].score as number) - ref.score_mean) < 0.03, `score ${e.extras![0].score} vs ${ref.score_mean}`);
+});
