@@ -182,3 +182,60 @@ tabular = {
 with open('test/attribution/lime/data/tabular-reference.json', 'w') as f:
     json.dump(tabular, f)
 print(json.dumps(tabular)[:1500])
+
+
+# --- LimeTextExplainer's pipeline (lime_text.py: IndexedString with bow, randint(1, d + 1) words removed per
+# sample, cosine distance * 100, kernel width 25, Ridge(alpha=1)), replayed on numpy and sklearn for a fixed
+# word-weight classifier: p(class 1) = sigmoid(sum of the weights of the words present, lower-cased).
+import re
+
+word_weights = {'excellent': 2.0, 'great': 1.5, 'rude': -2.0, 'bland': -1.0, 'the': 0.1}
+text = 'the food was great but the waiters were rude and the wine excellent'
+
+
+def classify(texts):
+    out = []
+    for t in texts:
+        z = sum(word_weights.get(w.lower(), 0.0) for w in re.split(r'\W+', t) if w)
+        out.append(1 / (1 + np.exp(-z)))
+    return np.array(out)
+
+
+splitter = re.compile(r'(\W+)|$')
+tokens = [s for s in splitter.split(text) if s]
+vocab, positions = {}, []
+for i, tok in enumerate(tokens):
+    if splitter.match(tok):
+        continue
+    if tok not in vocab:
+        vocab[tok] = len(vocab)
+        positions.append([])
+    positions[vocab[tok]].append(i)
+words = list(vocab)
+d = len(words)
+n = 5000
+text_runs = []
+for seed in range(20):
+    rs = np.random.RandomState(seed)
+    sizes = rs.randint(1, d + 1, n - 1)
+    data = np.ones((n, d))
+    texts = [text]
+    for i, size in enumerate(sizes, start=1):
+        inactive = rs.choice(range(d), size, replace=False)
+        data[i, inactive] = 0
+        removed = {p for f in inactive for p in positions[f]}
+        texts.append(''.join(t for k, t in enumerate(tokens) if k not in removed))
+    y = classify(texts)
+    dist = pairwise_distances(data, data[0].reshape(1, -1), metric='cosine').ravel() * 100
+    w = np.sqrt(np.exp(-(dist ** 2) / 25 ** 2))
+    model = Ridge(alpha=1, fit_intercept=True).fit(data, y, sample_weight=w)
+    text_runs.append((model.coef_, model.intercept_, model.score(data, y, sample_weight=w)))
+coefs = np.array([r[0] for r in text_runs])
+text_ref = {
+    'text': text, 'word_weights': word_weights, 'words': words, 'num_samples': n, 'runs': len(text_runs),
+    'coef_mean': coefs.mean(axis=0).tolist(), 'coef_std': coefs.std(axis=0).tolist(),
+    'intercept_mean': float(np.mean([r[1] for r in text_runs])), 'score_mean': float(np.mean([r[2] for r in text_runs])),
+}
+with open('test/attribution/lime/data/text-reference.json', 'w') as f:
+    json.dump(text_ref, f)
+print(json.dumps(text_ref)[:1500])
