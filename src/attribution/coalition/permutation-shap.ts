@@ -12,7 +12,8 @@ export interface PermutationShapGameOptions {
   permutations?: number;
   /**
    * Budget in game evaluations when `permutations` is not given, counted as shap does: 2M + 1 per
-   * permutation. 'auto' = 20M (shap's default, which gives 9 permutations for M >= 5).
+   * permutation. Default 500 (shap's PermutationExplainer call default), or 'auto' = 20M (shap's
+   * explain_row default: 9 permutations for M >= 5) when 500 would not pay for two permutations.
    */
   maxEvals?: number | 'auto';
   seed?: number;
@@ -30,7 +31,7 @@ export function permutationCount(m: number, options: Pick<PermutationShapGameOpt
     if (!Number.isInteger(k) || k < 1) throw new UsageError(`permutations must be a positive integer, got ${k}`, 'pass e.g. permutations: 10');
     return k;
   }
-  const maxEvals = options.maxEvals ?? 'auto';
+  const maxEvals = options.maxEvals ?? (500 >= 2 * (2 * m + 1) ? 500 : 'auto');
   const evals = maxEvals === 'auto' ? 20 * m : maxEvals;
   if (!Number.isInteger(evals) || evals < 1) throw new UsageError(`maxEvals must be 'auto' or a positive integer, got ${maxEvals}`, "pass e.g. maxEvals: 'auto'");
   const k = Math.floor(evals / (2 * m + 1));
@@ -134,12 +135,13 @@ export class PermutationShap {
   constructor(private readonly model: TabularModel) {}
 
   async explain(rows: Matrix, options: PermutationShapOptions): Promise<TabularExplanation> {
-    const budget = options.permutations !== undefined ? { permutations: options.permutations } : { maxEvals: options.maxEvals ?? 'auto' };
+    const budget = options.permutations !== undefined ? { permutations: options.permutations }
+      : options.maxEvals !== undefined ? { maxEvals: options.maxEvals } : {};
     // Validate the budget up front, for the full player count.
     permutationCount(options.groups?.length ?? this.model.info.numFeatures, budget);
     return explainTabularRows(this.model, rows, options, {
       method: 'permutation-shap',
-      params: options.permutations !== undefined ? { permutations: options.permutations } : { maxEvals: options.maxEvals ?? 'auto' },
+      params: options.permutations !== undefined ? { permutations: options.permutations } : { maxEvals: options.maxEvals ?? 'default (500, or 20M when that buys under two permutations)' },
       estimate: (game, ctx) => permutationShapGame(game, { ...budget, random: ctx.random, ends: ctx.ends, onProgress: ctx.onProgress }),
     });
   }

@@ -58,8 +58,11 @@ test('converges to exact Shapley values on a nonlinear model, errors within 4 st
   assert.ok(seSmall / seMany > 5 && seSmall / seMany < 10, `se ratio ${seSmall / seMany}`);
 });
 
-test("budget as shap counts it: maxEvals // (2M + 1) permutations, 'auto' = 20M evaluations; too small a budget is a clear error", async () => {
+test("budget as shap counts it: maxEvals // (2M + 1) permutations, default 500, 'auto' = 20M evaluations; too small a budget is a clear error", async () => {
   assert.equal(permutationCount(30, { maxEvals: 'auto' }), 9);
+  assert.equal(permutationCount(30, {}), 8, 'shap: 500 // 61');
+  assert.equal(permutationCount(4, {}), 55);
+  assert.equal(permutationCount(200, {}), 9, 'beyond 124 players 500 evaluations buy one permutation: auto instead');
   assert.equal(permutationCount(4, { maxEvals: 100 }), 11);
   assert.equal(permutationCount(4, { permutations: 3 }), 3);
   assert.throws(() => permutationCount(30, { maxEvals: 40 }), /at least 61/);
