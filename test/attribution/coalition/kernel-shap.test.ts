@@ -52,7 +52,7 @@ test('on a nonlinear model KernelSHAP converges to exact Shapley values: exact o
   full.attributions[0].forEach((v, j) => assert.ok(Math.abs(v - exact[j]) < 1e-12, `all 1022 coalitions: group ${j}`));
   assert.equal(full.extras?.[0].exact, true);
   const errors: number[] = [];
-  for (const nsamples of [60, 400]) {
+  for (const nsamples of [100, 600]) {
     let sumSq = 0;
     for (const seed of [1, 2, 3, 4, 5]) {
       const e = await new KernelShap(model).explain(rows, { ...options, nsamples, seed });
