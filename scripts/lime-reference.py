@@ -239,3 +239,52 @@ text_ref = {
 with open('test/attribution/lime/data/text-reference.json', 'w') as f:
     json.dump(text_ref, f)
 print(json.dumps(text_ref)[:1500])
+
+
+# --- LimeImageExplainer's pipeline (lime_image.py: hide_color=None paints each hidden segment with its mean,
+# randint(0, 2) per segment with row 0 all ones, cosine distance, kernel width 0.25, Ridge(alpha=1)), replayed
+# for a fixed 8 x 8 grey image, a fixed segmentation into 6 segments and a fixed nonlinear model:
+# p = sigmoid(sum(w * x) - 1).
+rs = np.random.RandomState(21)
+h, w_ = 8, 8
+image = np.round(rs.uniform(size=(h, w_)), 3)
+pixel_weights = np.round(rs.normal(size=(h, w_)), 3)
+segments = np.array([[(y // 4) * 3 + (x * 3) // 8 for x in range(w_)] for y in range(h)])
+k = segments.max() + 1
+fudged = image.copy()
+for s in range(k):
+    fudged[segments == s] = image[segments == s].mean()
+
+
+def image_model(batch):
+    return 1 / (1 + np.exp(-((batch * pixel_weights).sum(axis=(1, 2)) - 1)))
+
+
+n = 1000
+image_runs = []
+for seed in range(20):
+    rs = np.random.RandomState(seed)
+    data = rs.randint(0, 2, n * k).reshape((n, k))
+    data[0, :] = 1
+    batch = []
+    for row_ in data:
+        temp = image.copy()
+        mask = np.zeros(segments.shape).astype(bool)
+        for z in np.where(row_ == 0)[0]:
+            mask[segments == z] = True
+        temp[mask] = fudged[mask]
+        batch.append(temp)
+    y = image_model(np.array(batch))
+    dist = pairwise_distances(data, data[0].reshape(1, -1), metric='cosine').ravel()
+    wts = np.sqrt(np.exp(-(dist ** 2) / 0.25 ** 2))
+    model = Ridge(alpha=1, fit_intercept=True).fit(data, y, sample_weight=wts)
+    image_runs.append((model.coef_, model.intercept_, model.score(data, y, sample_weight=wts)))
+coefs = np.array([r[0] for r in image_runs])
+image_ref = {
+    'image': image.tolist(), 'pixel_weights': pixel_weights.tolist(), 'bias': -1, 'segments': segments.tolist(),
+    'num_samples': n, 'runs': len(image_runs), 'coef_mean': coefs.mean(axis=0).tolist(), 'coef_std': coefs.std(axis=0).tolist(),
+    'intercept_mean': float(np.mean([r[1] for r in image_runs])), 'score_mean': float(np.mean([r[2] for r in image_runs])),
+}
+with open('test/attribution/lime/data/image-reference.json', 'w') as f:
+    json.dump(image_ref, f)
+print(json.dumps({k_: v for k_, v in image_ref.items() if k_ not in ('image', 'pixel_weights', 'segments')}))

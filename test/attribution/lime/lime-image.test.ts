@@ -1,6 +1,7 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
+import { readFileSync } from 'node:fs';
 import { useBackend } from '../../../src/backend.js';
 import { loadModel } from '../../../src/models/load.js';
 import { FunctionModel } from '../../../src/models/function.js';
@@ -122,6 +123,25 @@ describe('LIME for images', () => {
     const ink = (s: number) => pixels.reduce((acc, v, p) => acc + (segments[p] === s ? v : 0), 0);
     assert.ok(byWeight.slice(0, 3).every((s) => ink(s) > 0), 'top segments carry ink');
     tensor.dispose();
+  });
+
+  it('matches lime_image\'s pipeline replayed on numpy and sklearn (segment means, coin flips, cosine kernel 0.25)', async () => {
+    const ref = JSON.parse(readFileSync(new URL('data/image-reference.json', import.meta.url), 'utf8')) as {
+      image: number[][]; pixel_weights: number[][]; bias: number; segments: number[][]; num_samples: number;
+      coef_mean: number[]; coef_std: number[]; intercept_mean: number; score_mean: number;
+    };
+    const weights = tf.tensor1d(ref.pixel_weights.flat());
+    const model = new FunctionModel((x) => tf.tidy(() => {
+      const p = tf.sigmoid(x.reshape([-1, 64]).mul(weights).sum(1).add(ref.bias));
+      return tf.stack([tf.sub(1, p), p], 1);
+    }), { inputShape: [8, 8, 1], numOutputs: 2, outputKind: 'probabilities' });
+    const image = tf.tensor(ref.image.flat(), [1, 8, 8, 1]);
+    const e = await new LimeImage(model, { seed: 9 }).explain(image, { target: 1, numSamples: ref.num_samples, segments: Int32Array.from(ref.segments.flat()) });
+    // One run scatters around the expected weights with the per-run standard deviation (about 5e-4).
+    e.attributions[0].forEach((a, s) => assert.ok(Math.abs(a - ref.coef_mean[s]) < 4 * ref.coef_std[s] + 2e-4, `segment ${s}: ${a} vs ${ref.coef_mean[s]} +- ${ref.coef_std[s]}`));
+    assert.ok(Math.abs(e.baseValues[0] - ref.intercept_mean) < 2e-3 && Math.abs((e.extras![0].score as number) - ref.score_mean) < 0.02);
+    image.dispose();
+    weights.dispose();
   });
 
   it('refuses images of the wrong shape and bad hide colours', async () => {
