@@ -13,8 +13,9 @@ export class IndexedText {
   readonly positions: number[][];
 
   constructor(readonly raw: string, readonly bow = true, readonly maskString = 'UNKWORDZ', separator: RegExp = /[^\p{L}\p{N}_]+/u) {
-    const splitter = new RegExp(`(${separator.source})`, separator.flags.includes('u') ? 'gu' : 'g');
-    const whole = new RegExp(`^(?:${separator.source})$`, separator.flags.replace('g', ''));
+    const flags = separator.flags.replace(/[gy]/g, '');
+    const splitter = new RegExp(`(${separator.source})`, `${flags}g`);
+    const whole = new RegExp(`^(?:${separator.source})$`, flags);
     this.tokens = raw.split(splitter).filter((t) => t !== '' && t !== undefined);
     this.featureNames = [];
     this.positions = [];

@@ -109,3 +109,9 @@ test('weights match lime_text\'s pipeline replayed on numpy and sklearn for a fi
   e.attributions[0].forEach((a, j) => assert.ok(Math.abs(a - ref.coef_mean[j]) < 4 * ref.coef_std[j] + 0.002, `${ref.words[j]}: ${a} vs ${ref.coef_mean[j]} +- ${ref.coef_std[j]}`));
   assert.ok(Math.abs(e.baseValues[0] - ref.intercept_mean) < 0.01 && Math.abs((e.extras![0].score as number) - ref.score_mean) < 0.01);
 });
+
+test('a custom separator splits words, keeping its flags', () => {
+  const t = new IndexedText('alpha;beta , gammaXdelta', true, 'UNKWORDZ', /\s*[;,x]\s*/i);
+  assert.deepEqual(t.featureNames, ['alpha', 'beta', 'gamma', 'delta']);
+  assert.equal(t.keep([1, 0, 1, 1]), 'alpha; , gammaXdelta');
+});
