@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import { findMethod, METHOD_NAMES } from '../attribution/registry.js';
+import { explainTabular, isTabularMethod, pickRows, TABULAR_METHOD_NAMES, withDisplay } from '../attribution/tabular-methods.js';
 import type { BackendName } from '../backend.js';
 import { BACKENDS } from '../backend.js';
 import { UsageError } from '../errors.js';
@@ -8,19 +9,23 @@ import { loadInput } from '../io/load-input.js';
 import { ENGINES, loadModel } from '../models/load.js';
 import { choiceOption, stringOption, type CommandSpec, type ParsedOptions } from './args.js';
 import { methodFlagSpecs, methodOptions } from './method-options.js';
+import { TABULAR_DATA_FLAGS, TABULAR_METHOD_FLAGS, loadTabularSetup, resolveTabularTarget, tabularMethodOptions } from './tabular.js';
 import { predict } from './prediction.js';
 import { ProgressBar } from './progress.js';
 
 export const attributeSpec: CommandSpec = {
   name: 'attribute',
   summary: 'compute one method\'s attributions and print them as JSON (for scripts)',
-  usage: 'glassbox attribute --model <model.json|model.onnx|digits> --input <file.png|.json|.npy> --method <name> [options] --format json',
+  usage: 'glassbox attribute --model <model.json|model.onnx|digits> --input <file.png|.json|.npy> --method <name> [options] --format json\n'
+    + '       glassbox attribute --model <model.onnx|xgb.json|lgbm.txt> --data <file.csv> --row N --method <tabular method> [options] --format json',
   options: {
     model: { type: 'string', placeholder: 'model.json|model.onnx|digits', description: 'TF.js model.json, ONNX file, or a built-in model name' },
     input: { type: 'string', placeholder: 'file', description: 'PNG/JPEG image, JSON tensor ({"shape","data"} or nested arrays) or .npy' },
-    method: { type: 'string', placeholder: 'name', description: `one of: ${METHOD_NAMES.join(', ')}` },
+    method: { type: 'string', placeholder: 'name', description: `images: ${METHOD_NAMES.join(', ')}; tabular: ${TABULAR_METHOD_NAMES.join(', ')}` },
     target: { type: 'string', placeholder: 'N', description: 'output index to explain (default: the predicted class of each row)' },
     ...methodFlagSpecs(),
+    ...TABULAR_DATA_FLAGS,
+    ...TABULAR_METHOD_FLAGS,
     engine: { type: 'string', placeholder: 'native|tfjs', description: 'native: onnxruntime with Glassbox\'s own backward graphs (default where the model converts); tfjs: TF.js autodiff' },
     backend: { type: 'string', placeholder: 'wasm|cpu', description: 'TF.js backend for --engine tfjs (default wasm; falls back to cpu when wasm lacks a kernel)' },
     format: { type: 'string', placeholder: 'json', description: 'output format (json)' },
@@ -30,6 +35,8 @@ export const attributeSpec: CommandSpec = {
     'glassbox attribute --model digits --input samples/digits/digit-3.png --method integrated-gradients --steps 50 --format json',
     'glassbox attribute --model digits --input x.npy --method occlusion --window 4,4,1 --stride 4,4,1 --format json',
     'glassbox attribute --model digits --input samples/digits/digit-7.png --method grad-cam --layer conv2 --upsample bilinear --relu --format json',
+    'glassbox attribute --model models/credit/model.onnx --data data/tabular/german_credit.csv --row 0 --method kernel-shap --format json',
+    'glassbox attribute --model models/cancer-xgb/model.json --data data/tabular/breast_cancer.csv --row 3 --method tree-shap --output margin --format json',
   ],
 };
 
@@ -50,11 +57,15 @@ export interface CommandIo {
 }
 
 export async function runAttribute(flags: ParsedOptions, io: CommandIo): Promise<number> {
+  if (stringOption(flags, 'data') !== undefined) return runTabularAttribute(flags, io);
   const modelPath = required(flags, 'model', 'e.g. --model digits');
   const inputPath = required(flags, 'input', 'e.g. --input samples/digits/digit-3.png');
   const methodName = required(flags, 'method', `one of: ${METHOD_NAMES.join(', ')}`);
   const entry = findMethod(methodName);
-  if (!entry) throw new UsageError(`unknown method "${methodName}"`, `choose one of: ${METHOD_NAMES.join(', ')} (glassbox methods)`);
+  if (!entry) {
+    if (isTabularMethod(methodName)) throw new UsageError(`${methodName} explains tabular models`, 'give the rows with --data file.csv and --row N');
+    throw new UsageError(`unknown method "${methodName}"`, `choose one of: ${METHOD_NAMES.join(', ')} (glassbox methods)`);
+  }
   const format = stringOption(flags, 'format') ?? 'json';
   if (format !== 'json') throw new UsageError(`unknown --format "${format}"`, 'use --format json');
   const backend = choiceOption(flags, 'backend', BACKENDS) as BackendName | undefined;
@@ -100,4 +111,39 @@ export function required(flags: ParsedOptions, key: string, hint: string): strin
   const value = stringOption(flags, key);
   if (value === undefined || value === '') throw new UsageError(`--${key} is required`, hint);
   return value;
+}
+
+/** `attribute --data file.csv --row N`: one row of a tabular model, in the tabular JSON contract. */
+async function runTabularAttribute(flags: ParsedOptions, io: CommandIo): Promise<number> {
+  const methodName = required(flags, 'method', `one of: ${TABULAR_METHOD_NAMES.join(', ')}`);
+  if (!isTabularMethod(methodName)) {
+    const hint = findMethod(methodName) ? `${methodName} explains image models (--input); for tabular rows use` : 'choose one of:';
+    throw new UsageError(`"${methodName}" is not a tabular method`, `${hint} ${TABULAR_METHOD_NAMES.join(', ')}`);
+  }
+  if (stringOption(flags, 'input') !== undefined) throw new UsageError('--input and --data were both given', 'use --data (a CSV) for tabular models, --input for image models');
+  const format = stringOption(flags, 'format') ?? 'json';
+  if (format !== 'json') throw new UsageError(`unknown --format "${format}"`, 'use --format json');
+  const rowFlag = required(flags, 'row', 'e.g. --row 0 (rows are numbered from 0; the header is not a row)');
+  const rowIndex = Number(rowFlag);
+  const setup = await loadTabularSetup(flags, methodName, io.warn);
+  try {
+    for (const note of setup.notes) io.warn(`glassbox: ${note}`);
+    const rows = pickRows(setup.data.x, Number.isInteger(rowIndex) ? rowIndex : -1);
+    const target = await resolveTabularTarget(setup.model, rows, flags);
+    const bar = new ProgressBar(methodName);
+    const options = tabularMethodOptions(setup, methodName, flags, target);
+    options.onProgress = (done, total) => bar.update(done, total);
+    const explanation = await explainTabular(setup.model, rows, methodName, options);
+    bar.done();
+    const display = setup.data.display.slice(rowIndex, rowIndex + 1);
+    const shown = withDisplay(explanation, display, options.groups, rows);
+    const json = JSON.stringify({ ...shown.row(0), row: rowIndex, ...(shown.displayValues ? { displayValues: shown.displayValues[0] } : {}) },
+      (_key, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v));
+    const outputPath = stringOption(flags, 'out');
+    if (outputPath) writeFileAtomic(outputPath, `${json}\n`);
+    else io.out(json);
+    return 0;
+  } finally {
+    setup.model.dispose?.();
+  }
 }

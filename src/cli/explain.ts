@@ -16,7 +16,9 @@ import { encodePng } from '../viz/png.js';
 import { renderReport } from '../viz/report/html.js';
 import { choiceOption, stringOption, type CommandSpec, type ParsedOptions } from './args.js';
 import type { CommandIo } from './attribute.js';
+import { runTabularExplain } from './explain-tabular.js';
 import { methodFlagSpecs, methodOptions } from './method-options.js';
+import { TABULAR_DATA_FLAGS, TABULAR_METHOD_FLAGS } from './tabular.js';
 import { predict } from './prediction.js';
 import { ProgressBar } from './progress.js';
 
@@ -25,10 +27,11 @@ const SIGNS: readonly HeatmapSign[] = ['all', 'positive', 'negative', 'absolute_
 
 export const explainSpec: CommandSpec = {
   name: 'explain',
-  summary: 'explain an image classification with several methods: an HTML report and a grid picture',
-  usage: 'glassbox explain [--demo] --model <model.json|model.onnx|digits> --input <image|.json|.npy> [--methods a,b,...] [--out dir] [options]',
+  summary: 'explain one decision with several methods: an HTML report with pictures (images or tabular rows)',
+  usage: 'glassbox explain [--demo] --model <model.json|model.onnx|digits> --input <image|.json|.npy> [--methods a,b,...] [--out dir] [options]\n'
+    + '       glassbox explain --model <model.onnx|xgb.json|lgbm.txt> --data <file.csv> --row N [--methods kernel-shap,lime] [--out dir] [options]',
   options: {
-    demo: { type: 'boolean', description: 'use the built-in digit model and a sample digit (default input samples/digits/digit-7.png)' },
+    demo: { type: 'boolean', description: 'the built-in demos: the digit model on a sample digit, and the credit and breast-cancer models on a row each' },
     model: { type: 'string', placeholder: 'model.json|model.onnx|digits', description: 'TF.js model.json, ONNX file, or a built-in model name' },
     input: { type: 'string', placeholder: 'file', description: 'PNG/JPEG image, or a JSON/.npy tensor in the model\'s input layout' },
     methods: { type: 'string', placeholder: 'a,b,...', description: 'methods to run (default: every method the model supports)' },
@@ -36,6 +39,10 @@ export const explainSpec: CommandSpec = {
     target: { type: 'string', placeholder: 'N', description: 'output index to explain (default: the predicted class)' },
     sign: { type: 'string', placeholder: 'mode', description: `heatmap sign: ${SIGNS.join('|')} (default all: red positive, blue negative)` },
     ...methodFlagSpecs(),
+    ...TABULAR_DATA_FLAGS,
+    ...TABULAR_METHOD_FLAGS,
+    limit: { type: 'string', placeholder: 'N', description: 'tabular: rows explained for the global views (default 100)' },
+    'max-depth': { type: 'string', placeholder: 'D', description: 'tabular: surrogate tree depth (default 3)' },
     engine: { type: 'string', placeholder: 'native|tfjs', description: 'native: onnxruntime with Glassbox\'s own backward graphs (default where the model converts); tfjs: TF.js autodiff' },
     backend: { type: 'string', placeholder: 'wasm|cpu', description: 'TF.js backend for --engine tfjs (default wasm)' },
   },
@@ -43,10 +50,38 @@ export const explainSpec: CommandSpec = {
     'glassbox explain --demo',
     'glassbox explain --model digits --input samples/digits/digit-8.png --methods integrated-gradients,grad-cam,occlusion --out out/eight',
     'glassbox explain --model my-model/model.json --input cat.jpg --target 281 --steps 100',
+    'glassbox explain --model models/credit/model.onnx --data data/tabular/german_credit.csv --row 3 --out out/credit',
   ],
 };
 
 export async function runExplain(flags: ParsedOptions, io: CommandIo): Promise<number> {
+  const demo = flags.demo === true;
+  if (stringOption(flags, 'data') !== undefined) {
+    if (demo) throw new UsageError('--demo and --data were both given', 'run glassbox explain --demo alone, or give --model and --data');
+    return runTabularExplain(flags, io, resolve(stringOption(flags, 'out') ?? 'glassbox-report'));
+  }
+  const code = await runImageExplain(flags, io);
+  if (code !== 0 || !demo) return code;
+  return runTabularDemos(flags, io, resolve(stringOption(flags, 'out') ?? 'glassbox-report'));
+}
+
+/** The tabular half of --demo: the credit model (ONNX, kernel-shap) and the breast-cancer model (XGBoost, tree-shap). */
+async function runTabularDemos(flags: ParsedOptions, io: CommandIo, outDir: string): Promise<number> {
+  const root = fileURLToPath(new URL('../../', import.meta.url));
+  const demos = [
+    { name: 'credit', model: 'models/credit/model.onnx', data: 'data/tabular/german_credit.csv', row: '0', limit: '50' },
+    { name: 'cancer', model: 'models/cancer-xgb/model.json', data: 'data/tabular/breast_cancer.csv', row: '0', limit: '200' },
+  ];
+  for (const d of demos) {
+    const demoFlags: ParsedOptions = { model: join(root, d.model), data: join(root, d.data), row: d.row, limit: d.limit };
+    if (flags.seed !== undefined) demoFlags.seed = flags.seed;
+    const code = await runTabularExplain(demoFlags, io, join(outDir, d.name));
+    if (code !== 0) return code;
+  }
+  return 0;
+}
+
+async function runImageExplain(flags: ParsedOptions, io: CommandIo): Promise<number> {
   const demo = flags.demo === true;
   const modelPath = stringOption(flags, 'model') ?? (demo ? 'digits' : undefined);
   const inputPath = stringOption(flags, 'input') ?? (demo ? DEMO_INPUT : undefined);

@@ -3,6 +3,7 @@ import { GlassboxError } from '../errors.js';
 import { helpText, parseCommand, type CommandSpec, type ParsedOptions } from './args.js';
 import { attributeSpec, runAttribute, type CommandIo } from './attribute.js';
 import { explainSpec, runExplain } from './explain.js';
+import { importanceSpec, runImportance } from './importance.js';
 import { methodsSpec, runMethods } from './methods.js';
 
 interface Command {
@@ -13,6 +14,7 @@ interface Command {
 const COMMANDS: Command[] = [
   { spec: explainSpec, run: runExplain },
   { spec: attributeSpec, run: runAttribute },
+  { spec: importanceSpec, run: runImportance },
   { spec: methodsSpec, run: (flags, io) => runMethods(flags, io.out) },
 ];
 
