@@ -1,5 +1,6 @@
-"""Writes test/stats/fixtures/lars-sklearn.json: scikit-learn's lars_path and LassoLarsIC on small fixed
-problems, so Glassbox's LARS (src/stats/lars.ts) is checked against the library it follows.
+"""Writes scikit-learn reference fixtures: test/stats/fixtures/lars-sklearn.json (lars_path and LassoLarsIC on
+small fixed problems, for src/stats/lars.ts), test/stats/fixtures/kmeans-sklearn.json (the KMeans fit inside
+shap.kmeans) and test/attribution/coalition/fixtures/kernel-l1-sklearn.json (shap's KernelSHAP l1 selection).
 
 Run with Debian's python3 and python3-sklearn (1.2.1): /usr/bin/python3 scripts/stats-reference.py
 """
@@ -80,6 +81,39 @@ def main():
     with open("test/stats/fixtures/lars-sklearn.json", "w") as f:
         json.dump(out, f)
     kmeans_reference()
+    kernel_selection_reference()
+
+
+def kernel_selection_reference():
+    """shap KernelExplainer.solve()'s feature selection (l1_reg num_features(r), aic, bic), run with
+    sklearn on a KernelSHAP-like regression: Shapley-kernel weighted coalitions of 12 players."""
+    from math import comb
+    rng = np.random.RandomState(11)
+    m = 12
+    sizes = rng.randint(1, m, size=400)
+    masks = np.zeros((400, m))
+    for i, s in enumerate(sizes):
+        masks[i, rng.permutation(m)[:s]] = 1
+    w = np.array([(m - 1) / (comb(m, int(s)) * s * (m - s)) for s in sizes])
+    w /= w.sum()
+    phi = np.array([1.5, -1.0, 0.8, 0.5, -0.3, 0.2, 0.1, 0.05, 0.02, 0.0, 0.0, 0.0])
+    ey = masks @ phi + 0.3 * masks[:, 0] * masks[:, 1] + 0.02 * rng.normal(size=400)
+    total = phi.sum() + 0.3
+    s = masks.sum(1)
+    w_aug = np.hstack((w * (m - s), w * s))
+    w_sqrt = np.sqrt(w_aug)
+    y_aug = np.hstack((ey, ey - total)) * w_sqrt
+    x_aug = np.transpose(w_sqrt * np.transpose(np.vstack((masks, masks - 1))))
+    out = {"meta": {"sklearn": sklearn.__version__, "note": "shap 0.49 solve(): lars_path(mask_aug, eyAdj_aug, max_iter=r)[1]; "
+                    "np.nonzero(make_pipeline(StandardScaler(with_mean=False), LassoLarsIC(criterion=c)).fit(mask_aug, eyAdj_aug)[1].coef_)[0]"},
+           "m": m, "masks": masks.astype(int).tolist(), "weights": w.tolist(), "eyAdj": ey.tolist(), "total": float(total), "selections": {}}
+    for r in (3, 5, 10):
+        out["selections"][f"num_features({r})"] = [int(i) for i in lars_path(x_aug, y_aug, max_iter=r)[1]]
+    for c in ("aic", "bic"):
+        model = make_pipeline(StandardScaler(with_mean=False), LassoLarsIC(criterion=c)).fit(x_aug, y_aug)
+        out["selections"][c] = [int(i) for i in np.nonzero(model[1].coef_)[0]]
+    with open("test/attribution/coalition/fixtures/kernel-l1-sklearn.json", "w") as f:
+        json.dump(out, f)
 
 
 def kmeans_reference():

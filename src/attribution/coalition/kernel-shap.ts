@@ -188,12 +188,28 @@ function planCoalitions(m: number, nsamplesOption: number | 'auto', random: Rand
   };
 }
 
-/** Players to keep in the regression, in the order whose last is eliminated (shap's nonzero_inds). */
-function selectPlayers(plan: CoalitionPlan, eyAdj: Float64Array, total: number, l1: L1Reg): number[] {
-  const { m, count, masks, weights } = plan;
+/** The regression KernelSHAP solves: coalitions (count x m 0/1 masks), kernel weights, eyAdj = v(S) - v(none). */
+export interface KernelRegression {
+  m: number;
+  count: number;
+  masks: Uint8Array;
+  weights: Float64Array;
+  eyAdj: Float64Array;
+  /** v(all) - v(none). */
+  total: number;
+  /** nsamples / (2^M - 2): 'auto' selects only below 0.2. */
+  fractionEvaluated: number;
+}
+
+/**
+ * Players to keep in the regression, in the order whose last is eliminated (shap's nonzero_inds):
+ * shap's solve() feature selection on its augmented regression.
+ */
+export function kernelL1Selection(regression: KernelRegression, l1: L1Reg): number[] {
+  const { m, count, masks, weights, eyAdj, total } = regression;
   const all = Array.from({ length: m }, (_, j) => j);
   let mode = l1;
-  if (mode === 'auto') mode = plan.nsamples / plan.maxSamples < 0.2 ? 'aic' : 'none';
+  if (mode === 'auto') mode = regression.fractionEvaluated < 0.2 ? 'aic' : 'none';
   if (mode === 'none') return all;
   // shap's augmented regression: each coalition once as itself (weight w (M - s)) and once against
   // the full prediction (weight w s), which puts the efficiency constraint softly into the lasso.
@@ -457,7 +473,7 @@ export async function kernelShapGame(game: CoalitionGame, options: KernelShapGam
     options.onProgress?.(start + n, plan.count);
   }
   for (let i = 0; i < plan.count; i++) ey[i] -= ends.empty;
-  const selected = selectPlayers(plan, ey, total, l1);
+  const selected = kernelL1Selection({ ...plan, eyAdj: ey, total, fractionEvaluated: plan.nsamples / plan.maxSamples }, l1);
   const solution = solveKernel(plan, ey, total, selected);
   const exact = plan.fixed === plan.count && plan.count === plan.maxSamples;
   const details: Record<string, number | boolean | string | number[]> = {
