@@ -76,6 +76,12 @@ export class LimeTabular {
   private readonly scale: Float64Array;
   private readonly seed: number;
   private readonly options: LimeTabularOptions;
+  /**
+   * The interpretable representation of the samples, kept between rows and calls: a fresh 1.2 MB
+   * array per row costs more (page faults, GC) than sampling into it. Only one explain() at a time
+   * borrows it; a concurrent one allocates its own.
+   */
+  private spare: Float64Array | undefined;
 
   constructor(readonly model: TabularModel, training: Matrix, options: LimeTabularOptions = {}) {
     const p = training.cols;
@@ -170,11 +176,12 @@ export class LimeTabular {
     const extras: Record<string, JsonValue>[] = [];
     for (let r = 0; r < rows.rows; r++) {
       const row = rowOf(rows, r);
-      const { data, inverse } = this.sample(row, numSamples, rng);
+      const { data, inverse } = this.sample(row, numSamples, rng, this.borrow(numSamples * p));
       const outputsOfSamples = await this.model.predict(inverse);
       const labels = columnOf(outputsOfSamples, target);
       const weights = this.kernelWeights(data);
       const surrogate = fitSurrogate(data, labels, weights, { numFeatures, featureSelection });
+      this.spare = data.data;
       attributions.push(Array.from(surrogate.weights));
       baseValues.push(surrogate.intercept);
       predictions.push(labels[0]);
@@ -226,9 +233,16 @@ export class LimeTabular {
    * row's bin or category; standardised values for continuous features without a discretizer), `inverse`
    * the samples in feature space for the model. Row 0 is the explained row itself.
    */
-  private sample(row: Float64Array, n: number, rng: Random): { data: Matrix; inverse: Matrix } {
+  private borrow(size: number): Float64Array {
+    const buffer = this.spare?.length === size ? this.spare : new Float64Array(size);
+    this.spare = undefined;
+    return buffer;
+  }
+
+  private sample(row: Float64Array, n: number, rng: Random, buffer: Float64Array): { data: Matrix; inverse: Matrix } {
     const p = row.length;
-    const data = matrix(n, p);
+    // Every value of `data` is written below: row 0 per feature, rows 1.. in the loop.
+    const data = matrix(n, p, buffer);
     const inverse = matrix(n, p);
     const around = this.options.sampleAroundInstance ?? false;
     // Per feature: how it is sampled, and what that needs, looked up once.
@@ -237,11 +251,14 @@ export class LimeTabular {
     const centre = new Float64Array(p);
     const freqs: (ValueFrequencies | undefined)[] = [];
     const samplers: TruncatedNormal[][] = [];
+    // Bin indices as integers, so they index the samplers without a float-to-index conversion.
+    const binsOf: Int32Array[] = [];
     for (let f = 0; f < p; f++) {
       const freq = this.frequencies.get(f);
       const bins = this.discretizer?.bins.get(f);
       freqs.push(freq);
       samplers.push(bins?.samplers ?? []);
+      binsOf.push(Int32Array.from(freq?.values ?? []));
       if (!freq) {
         kind[f] = NORMAL;
         centre[f] = around ? row[f] : this.mean[f];
@@ -264,12 +281,16 @@ export class LimeTabular {
           const v = rng.normal() * this.scale[f] + centre[f];
           inv[base + f] = v;
           d[base + f] = (v - this.mean[f]) / this.scale[f];
+        } else if (k === BINNED) {
+          const bin = binsOf[f][pick(freqs[f]!, rng.uniform())];
+          d[base + f] = bin === own[f] ? 1 : 0;
+          // lime returns the bin's standardised lower bound, a z-score, when a bin's bounds coincide; this returns the bound.
+          inv[base + f] = samplers[f][bin].sample(rng);
         } else {
           const freq = freqs[f]!;
           const code = freq.values[pick(freq, rng.uniform())];
           d[base + f] = code === own[f] ? 1 : 0;
-          // lime returns the bin's standardised lower bound, a z-score, when a bin's bounds coincide; this returns the bound.
-          inv[base + f] = k === CATEGORICAL ? code : samplers[f][code].sample(rng);
+          inv[base + f] = code;
         }
       }
     }

@@ -169,6 +169,12 @@ test('the same seed gives the same explanation, another seed another one', async
   assert.deepEqual(a.attributions, b.attributions);
   assert.deepEqual(a.extras, b.extras);
   assert.notDeepEqual(a.attributions, c.attributions);
+  // Concurrent calls on one explainer do not share their samples.
+  const shared = new LimeTabular(model, training, { seed: 9 });
+  const [d, e] = await Promise.all([shared.explain(row, { numSamples: 500 }), shared.explain(row, { numSamples: 500 })]);
+  assert.deepEqual(d.attributions, a.attributions);
+  assert.deepEqual(e.attributions, a.attributions);
+  assert.deepEqual((await shared.explain(row, { numSamples: 500 })).attributions, a.attributions);
 });
 
 test('conditions read like lime\'s: bins, categories by name, continuous names', async () => {
