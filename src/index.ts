@@ -59,8 +59,49 @@ export {
 } from './attribution/perturbation/feature-ablation.js';
 export { ShapleyValues, MAX_EXACT_SHAPLEY_FEATURES, type ShapleyValuesOptions } from './attribution/perturbation/shapley-values.js';
 
+// Tabular data and black-box models
+export { type Matrix, matrix, fromRows, rowOf, sliceRows, columnOf, toRows } from './tabular/matrix.js';
+export { readCsv, parseCsv, type CsvTable, type CsvOptions } from './tabular/csv.js';
+export {
+  inferSchema, readSchema, parseSchema, encodeTable, encodeRecords, type TabularSchema, type ColumnSchema, type TargetSchema,
+} from './tabular/schema.js';
+export { loadTabularData, type TabularData, type LoadTabularOptions } from './tabular/dataset.js';
+export type { TabularModel, TabularModelInfo, TabularOutput } from './models/tabular/model.js';
+export { loadTabularModel, type LoadTabularModelOptions } from './models/tabular/load.js';
+export { loadOnnxTabularModel, type OnnxTabularOptions } from './models/tabular/onnx.js';
+export { functionModel, multiOutputFunctionModel } from './models/tabular/function.js';
+export { tensorTabularModel, type TensorTabularOptions } from './models/tabular/tensor.js';
+export { TreeEnsembleModel, type TreeModelOptions } from './models/tabular/trees/model.js';
+export { loadXGBoostModel, parseXGBoostJson } from './models/tabular/trees/xgboost.js';
+export { loadLightGBMModel, parseLightGBMText } from './models/tabular/trees/lightgbm.js';
+
+// Tabular and black-box methods (new Method(model).explain(rows, options) -> TabularExplanation)
+export { TabularExplanation, type TabularExplanationData, type TabularRowJson } from './attribution/tabular-explanation.js';
+export type { CoalitionGame } from './attribution/coalition/game.js';
+export { TabularGame } from './attribution/coalition/tabular-game.js';
+export { KernelShap, kernelShapGame, type KernelShapOptions, type L1Reg } from './attribution/coalition/kernel-shap.js';
+export { ExactShapley, exactShapleyGame, MAX_EXACT_PLAYERS } from './attribution/coalition/exact-shapley.js';
+export { PermutationShap, permutationShapGame, type PermutationShapOptions } from './attribution/coalition/permutation-shap.js';
+export { LimeTabular, type LimeTabularOptions, type LimeTabularExplainOptions } from './attribution/lime/lime-tabular.js';
+export { LimeImage, type LimeImageOptions, type LimeImageExplainOptions } from './attribution/lime/lime-image.js';
+export { LimeText, type LimeTextOptions, type LimeTextExplainOptions } from './attribution/lime/lime-text.js';
+export { TreeShap, type TreeShapOptions, type FeaturePerturbation } from './attribution/tree/tree-shap.js';
+export {
+  explainTabular, TABULAR_METHOD_NAMES, type TabularMethodName, type TabularMethodOptions, type FeatureGroupSpec,
+} from './attribution/tabular-methods.js';
+export { kmeans, kmeansSummary } from './stats/kmeans.js';
+
+// Global views of tabular models
+export type { PartialDependence, PermutationImportance, SurrogateTree, TreeNode } from './global/types.js';
+export { permutationImportance, groupsByColumn, type PermutationImportanceOptions } from './global/permutation-importance.js';
+export { partialDependence, featureForColumn, type PartialDependenceOptions, type OneHotFeature } from './global/partial-dependence.js';
+export { surrogateTree, type SurrogateTreeOptions } from './global/surrogate-tree.js';
+export { renderTreeText } from './global/tree-text.js';
+export { tabularOverview, OVERVIEW_VIEWS, type Overview, type OverviewOptions, type OverviewView } from './global/overview.js';
+
 // Pictures and reports
 export * from './viz/index.js';
+export * from './viz/tabular/index.js';
 
 /** The options of each method, by its registry name. */
 export interface MethodOptionsMap {

@@ -11,6 +11,7 @@ import { loadModel } from '../../src/models/load.js';
 import { loadInput } from '../../src/io/load-input.js';
 import { IntegratedGradients } from '../../src/attribution/gradient/integrated-gradients.js';
 import { METHOD_NAMES } from '../../src/attribution/registry.js';
+import { TABULAR_METHOD_NAMES } from '../../src/attribution/tabular-methods.js';
 import type { AttributeOutput } from '../../src/cli/attribute.js';
 
 const SEVEN = 'samples/digits/digit-7.png';
@@ -31,12 +32,14 @@ describe('glassbox CLI', () => {
     const r = await run('methods');
     assert.equal(r.code, 0);
     for (const name of METHOD_NAMES) assert.match(r.stdout, new RegExp(`^  ${name} +\\S`, 'm'));
-    const json = JSON.parse((await run('methods', '--json')).stdout) as { name: string }[];
-    assert.deepEqual(json.map((m) => m.name), METHOD_NAMES);
+    for (const name of TABULAR_METHOD_NAMES) assert.match(r.stdout, new RegExp(`^  ${name} +\\S`, 'm'));
+    const json = JSON.parse((await run('methods', '--json')).stdout) as { name: string; family: string }[];
+    assert.deepEqual(json.filter((m) => m.family !== 'tabular').map((m) => m.name), METHOD_NAMES);
+    assert.deepEqual(json.filter((m) => m.family === 'tabular').map((m) => m.name), TABULAR_METHOD_NAMES);
   });
 
   it('has --help on every command, and usage errors exit 2', async () => {
-    for (const command of ['explain', 'attribute', 'methods']) {
+    for (const command of ['explain', 'attribute', 'importance', 'methods']) {
       const r = await run(command, '--help');
       assert.equal(r.code, 0);
       assert.match(r.stdout, new RegExp(`usage: glassbox ${command}`));
