@@ -13,7 +13,7 @@ export function checkRows(info: TabularModelInfo, rows: Matrix): void {
       info.featureNames ? `give the features ${previewNames(info.featureNames)}` : `give ${info.numFeatures} values per row`);
   }
   if (info.acceptsMissing) return;
-  const k = rows.data.findIndex((v) => Number.isNaN(v));
+  const k = firstIndex(rows.data, false);
   if (k >= 0) {
     const feature = k % rows.cols;
     const name = info.featureNames?.[feature] ?? `feature ${feature}`;
@@ -24,7 +24,7 @@ export function checkRows(info: TabularModelInfo, rows: Matrix): void {
 
 /** A model's output must be finite numbers; a NaN would poison every estimate built on it. */
 export function checkOutputs(info: TabularModelInfo, out: Matrix): void {
-  const k = out.data.findIndex((v) => !Number.isFinite(v));
+  const k = firstIndex(out.data, true);
   if (k >= 0) {
     throw new GlassboxError(`model ${info.name} returned ${out.data[k]} for row ${Math.floor(k / out.cols)}, output ${k % out.cols}`,
       'check the model on that row: explanations need finite outputs');
@@ -39,4 +39,14 @@ export function checkBatchSize(batchSize: number): number {
 
 function previewNames(names: string[], max = 8): string {
   return names.length > max ? `${names.slice(0, max).join(', ')}, ... (${names.length} in all)` : names.join(', ');
+}
+
+/** The first NaN (or, with `infinite`, the first non-finite value): a plain loop, as this runs on every model call. */
+function firstIndex(data: Float64Array, infinite: boolean): number {
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    // v - v is NaN exactly for NaN and +-Infinity.
+    if (infinite ? v - v !== 0 : v !== v) return i;
+  }
+  return -1;
 }

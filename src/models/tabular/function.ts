@@ -72,7 +72,9 @@ export function multiOutputFunctionModel(
 }
 
 function viewsOf(rows: Matrix): Float64Array[] {
-  return Array.from({ length: rows.rows }, (_, i) => rowOf(rows, i));
+  const views = new Array<Float64Array>(rows.rows);
+  for (let i = 0; i < rows.rows; i++) views[i] = rowOf(rows, i);
+  return views;
 }
 
 function infoOf(options: FunctionModelOptions, numOutputs: number, outputNames: string[] | undefined): TabularModelInfo {
