@@ -4,10 +4,14 @@
  * Markdown table (medians of repeated runs, ratios to Captum's figures on this machine, achieved
  * GFLOP/s), the first call of each workload (which compiles the native sessions) and the kernels that
  * dominate on wasm; BENCHMARKS.md records the results with the machine and date.
- * Options: --engines native,wasm,cpu   --repeats N
+ * Then the tabular benches (bench/kernel-shap.ts, bench/lime.ts, bench/trees.ts), each against the
+ * Python library's figure on this machine.
+ * Options: --engines native,wasm,cpu   --repeats N   --suites image,tabular
  */
 import * as tf from '@tensorflow/tfjs';
+import { spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { useBackend, type BackendName } from '../src/backend.js';
 import { loadModel } from '../src/models/load.js';
@@ -18,8 +22,11 @@ import { Occlusion } from '../src/attribution/perturbation/occlusion.js';
 import type { Model } from '../src/models/model.js';
 import type { NdArray } from '../src/tensor.js';
 
-const { values } = parseArgs({ options: { engines: { type: 'string', default: 'native,wasm,cpu' }, repeats: { type: 'string', default: '7' } } });
-const engines = values.engines!.split(',') as ('native' | BackendName)[];
+const { values } = parseArgs({
+  options: { engines: { type: 'string', default: 'native,wasm,cpu' }, repeats: { type: 'string', default: '7' }, suites: { type: 'string', default: 'image,tabular' } },
+});
+const suites = values.suites!.split(',');
+const engines = (suites.includes('image') ? values.engines!.split(',') : []) as ('native' | BackendName)[];
 const repeats = Number(values.repeats);
 
 /** Captum 0.8 (PyTorch 1.13, 2 threads) on this machine, seconds, for the same workloads. */
@@ -101,5 +108,14 @@ for (const engine of engines) {
 }
 
 process.stdout.write(`\nmachine: ${cpus()[0]?.model ?? 'unknown'} x ${cpus().length}, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}\n\n`);
-process.stdout.write('| engine | workload | median ms | min ms | first call ms | per unit | GFLOP/s | runs | Captum ms | ratio to Captum |\n|---|---|---|---|---|---|---|---|---|---|\n');
-process.stdout.write(`${rows.join('\n')}\n`);
+if (rows.length) process.stdout.write('| engine | workload | median ms | min ms | first call ms | per unit | GFLOP/s | runs | Captum ms | ratio to Captum |\n|---|---|---|---|---|---|---|---|---|---|\n');
+if (rows.length) process.stdout.write(`${rows.join('\n')}\n`);
+
+if (suites.includes('tabular')) {
+  // Each tabular bench is its own process, so one's memory and JIT state do not colour the next.
+  for (const script of ['kernel-shap.ts', 'lime.ts', 'trees.ts']) {
+    process.stdout.write(`\n## ${script}\n`);
+    const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL(script, import.meta.url))], { stdio: 'inherit' });
+    if (r.status !== 0) process.exitCode = 1;
+  }
+}
