@@ -21,7 +21,7 @@ export const TABULAR_METHOD_SUMMARIES: Record<TabularMethodName, string> = {
   'exact-shapley': 'exact Shapley values over every coalition of features (or groups), up to 20',
   'permutation-shap': 'Shapley values from antithetic permutations (shap\'s PermutationExplainer), with standard errors',
   'lime': 'lime\'s LimeTabularExplainer: a weighted ridge surrogate over discretised samples around the row',
-  'tree-shap': 'exact TreeSHAP for XGBoost and LightGBM ensembles (path-dependent, or interventional with a background)',
+  'tree-shap': 'exact TreeSHAP for XGBoost and LightGBM ensembles, in margin space (path-dependent, or interventional with a background)',
 };
 
 /** A named set of features explained as one player (one-hot columns of one categorical column). */
@@ -114,10 +114,6 @@ export async function explainTabular(model: TabularModel, rows: Matrix, method: 
       if (!(model instanceof TreeEnsembleModel)) {
         throw new UsageError(`tree-shap needs a tree ensemble (XGBoost JSON or LightGBM text), and ${model.info.name} is a ${model.info.kind} model`,
           'use kernel-shap, permutation-shap or exact-shapley for other models');
-      }
-      if (model.info.output === 'probability' && !options.background) {
-        throw new UsageError('path-dependent TreeSHAP explains the margin (log-odds), not probabilities',
-          'load the model with output "margin" (--output margin), or give a background for interventional TreeSHAP');
       }
       const explanation = await new TreeShap(model).explain(rows, {
         ...(options.target !== undefined ? { target: options.target } : {}),

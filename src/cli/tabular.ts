@@ -74,6 +74,10 @@ export async function loadTabularSetup(flags: ParsedOptions, method: TabularMeth
   const dataPath = stringOption(flags, 'data');
   if (!dataPath) throw new UsageError('--data is required for a tabular model', 'e.g. --data data/tabular/german_credit.csv');
   const output = choiceOption(flags, 'output', ['margin', 'probability'] as const);
+  if (method === 'tree-shap' && output === 'probability') {
+    throw new UsageError('tree-shap explains margins (log-odds for a binary classifier), as XGBoost\'s pred_contribs',
+      'drop --output probability (or pass --output margin); for attributions of probabilities use kernel-shap or permutation-shap');
+  }
   let model: TabularModel = await loadTabularModel(modelPath, output ? { output } : {});
   // TreeSHAP explains margins (as XGBoost's pred_contribs): trees load that way unless --output says otherwise.
   if (!output && model instanceof TreeEnsembleModel && model.info.output === 'probability' && (method === 'tree-shap' || method === undefined)) {

@@ -51,12 +51,12 @@ export async function loadTabularModel(path: string, options: LoadTabularModelOp
   if (text.startsWith('{')) {
     if (statSync(path).size > MAX_JSON_BYTES) throw new UsageError(`${path} is over ${MAX_JSON_BYTES / 2 ** 20} MB`, 'pass a smaller model file');
     const json = parseJson(path);
-    if ('learner' in json) return loadXGBoostModel(path, { output: options.output });
+    if ('learner' in json) return withSidecarNames(loadXGBoostModel(path, { output: options.output }), path);
     if ('modelTopology' in json) return loadTfjs(path, json, options);
     throw new UsageError(`${path} is JSON but neither an XGBoost model (no "learner") nor a TF.js model.json (no "modelTopology")`,
       'save XGBoost models with booster.save_model("model.json"), TF.js models with model.save()');
   }
-  if (text.startsWith('tree')) return loadLightGBMModel(path, { output: options.output });
+  if (text.startsWith('tree')) return withSidecarNames(loadLightGBMModel(path, { output: options.output }), path);
   throw new UsageError(`${path} is not a model file Glassbox reads`,
     'pass an .onnx file, an XGBoost model saved as JSON (booster.save_model("model.json")), a LightGBM text model (booster.save_model("model.txt")) or a TF.js model.json');
 }
@@ -102,6 +102,19 @@ function checkRequestedOutput(model: TabularModel, wanted: LoadTabularModelOptio
 }
 
 /** metadata.json beside an ONNX file, when its "model" field names that file. */
+/**
+ * Class names from metadata.json for a tree ensemble: a binary model has one output, the score of the
+ * second class, so it takes that class's name.
+ */
+function withSidecarNames(model: TabularModel, path: string): TabularModel {
+  const classNames = readSidecar(path)?.classNames;
+  if (!classNames || model.info.outputNames) return model;
+  const n = model.info.numOutputs;
+  if (classNames.length === n) model.info.outputNames = [...classNames];
+  else if (n === 1 && classNames.length === 2) model.info.outputNames = [classNames[1]];
+  return model;
+}
+
 function readSidecar(path: string): SidecarMetadata | undefined {
   const file = join(dirname(path), 'metadata.json');
   if (!existsSync(file)) return undefined;

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { UsageError } from '../../errors.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
 import type { AttributionResult, JsonValue } from '../../attribution/result.js';
@@ -8,6 +7,7 @@ import { formatNumber } from '../font.js';
 import { renderHeatmap, type HeatmapOptions } from '../heatmap.js';
 import { checkImage, displayFactor, upscaleNearest, type Image } from '../image.js';
 import { pngDataUri } from '../png.js';
+import { escapeHtml, htmlPage } from './page.js';
 
 /** What the report says about the model; a ModelInfo fits as is. */
 export type ReportModel = Pick<ModelInfo, 'name' | 'outputKind'>
@@ -49,10 +49,7 @@ export interface ReportInput {
   topK?: number;
 }
 
-/** Escapes text for HTML element content and quoted attribute values. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
-}
+export { escapeHtml } from './page.js';
 
 /** Numerically stable softmax (max subtracted before exponentiating). */
 export function softmax(values: ArrayLike<number>): number[] {
@@ -63,25 +60,7 @@ export function softmax(values: ArrayLike<number>): number[] {
   return exps.map((e) => e / sum);
 }
 
-let cachedVersion: string | undefined;
-
-function glassboxVersion(): string {
-  if (cachedVersion === undefined) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
-      cachedVersion = typeof pkg.version === 'string' ? pkg.version : 'unknown';
-    } catch {
-      cachedVersion = 'unknown';
-    }
-  }
-  return cachedVersion;
-}
-
 const e = (s: string | number) => escapeHtml(String(s));
-
-function formatDate(d: Date): string {
-  return `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
-}
 
 function formatMs(ms: number): string {
   return ms < 1000 ? `${ms.toFixed(1)} ms` : `${(ms / 1000).toFixed(2)} s`;
@@ -221,8 +200,6 @@ export function renderReport(input: ReportInput): string {
   checkImage(input.image, 'report input image');
   const m = input.model;
   const names = input.prediction?.classNames ?? m.classNames;
-  const date = formatDate(input.date ?? new Date());
-  const version = input.version ?? glassboxVersion();
   const title = input.title ?? `Glassbox report: ${m.name}`;
   const shown = upscaleNearest(input.image, displayFactor(input.image.width, input.image.height));
 
@@ -240,21 +217,7 @@ export function renderReport(input: ReportInput): string {
       + `<td class="num">${delta === undefined ? '' : e(formatNumber(delta))}</td></tr>`;
   }).join('\n');
 
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${e(title)}</title>
-<style>${CSS}</style>
-</head>
-<body>
-<header>
-<h1>${e(title)}</h1>
-<p class="meta">Generated ${e(date)} by Glassbox ${e(version)}</p>
-</header>
-<section class="flex">
+  return htmlPage({ title, css: CSS, date: input.date, version: input.version, body: `<section class="flex">
 <figure><img src="${pngDataUri(shown)}" width="${shown.width}" height="${shown.height}" alt="input image">
 <figcaption>${input.inputLabel ? e(input.inputLabel) : `input (${input.image.width} x ${input.image.height})`}</figcaption></figure>
 <div><h2>Model</h2><table>
@@ -268,10 +231,7 @@ ${summary}
 </table></section>` : ''}
 ${input.items.map((it, i) => itemSection(input, it, i, names)).join('\n')}
 <footer>Heat maps follow Captum's visualize_image_attr: attributions are summed over channels, divided by the
-outlier threshold and clipped, so the colour bar ends are the clipping values, not the extremes.</footer>
-</body>
-</html>
-`;
+outlier threshold and clipped, so the colour bar ends are the clipping values, not the extremes.</footer>` });
 }
 
 /** Renders the report and writes it atomically. */

@@ -1,9 +1,8 @@
-import { readFileSync } from 'node:fs';
 import type { TabularExplanationData } from '../../attribution/tabular-explanation.js';
 import type { PartialDependence, SurrogateTree } from '../../global/types.js';
 import { UsageError } from '../../errors.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
-import { escapeHtml } from '../report/html.js';
+import { escapeHtml, htmlPage } from '../report/page.js';
 import { barPlot } from './bar.js';
 import { beeswarmPlot } from './beeswarm.js';
 import { checkExplanation, checkRow, displayValue, formatValue, meanAbsolute, orderByMagnitude } from './common.js';
@@ -66,19 +65,6 @@ footer { color: var(--muted); font-size: 12px; margin-top: 18px; }
 `;
 
 const e = (s: string | number) => escapeHtml(String(s));
-
-let cachedVersion: string | undefined;
-function glassboxVersion(): string {
-  if (cachedVersion === undefined) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
-      cachedVersion = typeof pkg.version === 'string' ? pkg.version : 'unknown';
-    } catch {
-      cachedVersion = 'unknown';
-    }
-  }
-  return cachedVersion;
-}
 
 /**
  * Gives one plot's ids (gradients) a prefix of their own, so several inline SVGs on a page never
@@ -149,22 +135,7 @@ export function renderTabularReport(input: TabularReportInput): string {
   }
 
   const title = input.title ?? `Glassbox tabular report: ${ex.model}`;
-  const date = `${(input.date ?? new Date()).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${e(title)}</title>
-<style>${CSS}</style>
-</head>
-<body>
-<header>
-<h1>${e(title)}</h1>
-<p class="meta">Generated ${e(date)} by Glassbox ${e(input.version ?? glassboxVersion())}</p>
-</header>
-<section class="flex">
+  return htmlPage({ title, css: CSS, date: input.date, version: input.version, body: `<section class="flex">
 <div><h2>Explained row ${e(row)}</h2><table>
 ${facts.map(([k, v]) => `<tr><th>${e(k)}</th><td>${e(v)}</td></tr>`).join('\n')}
 </table></div>
@@ -182,10 +153,7 @@ ${global.length ? `<section id="global">
 ${global.join('\n')}
 </section>` : ''}
 <footer>Colours follow shap: red raises the explained output, blue lowers it. Attributions are in the model's
-${e(ex.output)} space.</footer>
-</body>
-</html>
-`;
+${e(ex.output)} space.</footer>` });
 }
 
 /** Renders the tabular report and writes it atomically. */

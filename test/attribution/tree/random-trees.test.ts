@@ -1,3 +1,4 @@
+import { bruteForceTreeShap } from '../../helpers/tree-brute-force.js';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Random } from '../../../src/util/random.js';
@@ -41,33 +42,6 @@ function randomTree(rng: Random, numFeatures: number, maxDepth: number): Tree {
   return t;
 }
 
-/** Shapley values of v(S) = E[f | x_S] (Algorithm 1) over every subset of the tree's features. */
-function bruteForce(t: Tree, x: Float64Array, numFeatures: number, condition?: { feature: number; present: boolean }): Float64Array {
-  const features = [...new Set(Array.from(t.feature).filter((f) => f >= 0 && f !== condition?.feature))];
-  const k = features.length;
-  const inS = new Uint8Array(numFeatures);
-  const expValue = (n: number): number => {
-    if (t.feature[n] < 0) return t.value[n];
-    if (inS[t.feature[n]]) return expValue(nextNode(t, n, x[t.feature[n]]));
-    return (t.cover[t.left[n]] * expValue(t.left[n]) + t.cover[t.right[n]] * expValue(t.right[n])) / t.cover[n];
-  };
-  const v = new Float64Array(1 << k);
-  for (let mask = 0; mask < 1 << k; mask++) {
-    features.forEach((f, i) => { inS[f] = (mask >> i) & 1; });
-    if (condition) inS[condition.feature] = condition.present ? 1 : 0;
-    v[mask] = expValue(0);
-  }
-  const fact = [1];
-  for (let i = 1; i <= k; i++) fact.push(fact[i - 1] * i);
-  const phi = new Float64Array(numFeatures);
-  for (let mask = 0; mask < 1 << k; mask++) {
-    let size = 0;
-    for (let i = 0; i < k; i++) size += (mask >> i) & 1;
-    for (let i = 0; i < k; i++) if (!((mask >> i) & 1)) phi[features[i]] += (fact[size] * fact[k - size - 1] / fact[k]) * (v[mask | (1 << i)] - v[mask]);
-  }
-  return phi;
-}
-
 const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
 
 describe('TreeSHAP on random deep trees with repeated features', () => {
@@ -82,7 +56,7 @@ describe('TreeSHAP on random deep trees with repeated features', () => {
       const recursion = new PathDependentTreeShap(t.maxDepth);
       const tables = LeafPatternTables.build(t);
       for (const x of rows) {
-        const expected = bruteForce(t, x, F);
+        const expected = bruteForceTreeShap(t, x, F);
         const a = new Float64Array(F);
         const b = new Float64Array(F);
         recursion.run(t, x, a);
@@ -108,8 +82,8 @@ describe('TreeSHAP on random deep trees with repeated features', () => {
       const viaTables = interactionValues([{ ...prepared, patterns: LeafPatternTables.build(t) }], x, phi, F, recursion);
       assert.ok(maxDiff(viaRecursion, viaTables) < 1e-10);
       for (const i of used) {
-        const on = bruteForce(t, x, F, { feature: i, present: true });
-        const off = bruteForce(t, x, F, { feature: i, present: false });
+        const on = bruteForceTreeShap(t, x, F, { feature: i, present: true });
+        const off = bruteForceTreeShap(t, x, F, { feature: i, present: false });
         for (let k = 0; k < F; k++) if (k !== i) assert.ok(Math.abs(viaRecursion[i * F + k] - (on[k] - off[k]) / 2) < 1e-10);
       }
     }

@@ -2,42 +2,9 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { TreeShap } from '../../../src/attribution/tree/tree-shap.js';
 import { loadLightGBMModel } from '../../../src/models/tabular/trees/lightgbm.js';
-import { nextNode, type Tree } from '../../../src/models/tabular/trees/ensemble.js';
+import { bruteForceTreeShap } from '../../helpers/tree-brute-force.js';
 import { rowOf, sliceRows } from '../../../src/tabular/matrix.js';
 import { LIGHTGBM_MODEL, lightgbmMargins, lightgbmRows, maxAbsDiff } from '../../models/tabular/trees/fixtures.js';
-
-/**
- * The definition, by brute force: v(S) = E[f(x) | x_S] as the tree estimates it (Lundberg et al.'s
- * Algorithm 1: follow x at splits on features in S, else average the children by cover), and Shapley
- * values of v over every subset of the tree's features.
- */
-function bruteForceTree(t: Tree, x: Float64Array, numFeatures: number): Float64Array {
-  const features = [...new Set(Array.from(t.feature).filter((f) => f >= 0))];
-  const k = features.length;
-  const inS = new Uint8Array(numFeatures);
-  const expValue = (n: number): number => {
-    if (t.feature[n] < 0) return t.value[n];
-    if (inS[t.feature[n]]) return expValue(nextNode(t, n, x[t.feature[n]]));
-    return (t.cover[t.left[n]] * expValue(t.left[n]) + t.cover[t.right[n]] * expValue(t.right[n])) / t.cover[n];
-  };
-  const v = new Float64Array(1 << k);
-  for (let mask = 0; mask < 1 << k; mask++) {
-    features.forEach((f, i) => { inS[f] = (mask >> i) & 1; });
-    v[mask] = expValue(0);
-  }
-  const fact = [1];
-  for (let i = 1; i <= k; i++) fact.push(fact[i - 1] * i);
-  const phi = new Float64Array(numFeatures);
-  for (let mask = 0; mask < 1 << k; mask++) {
-    let size = 0;
-    for (let i = 0; i < k; i++) size += (mask >> i) & 1;
-    for (let i = 0; i < k; i++) {
-      if ((mask >> i) & 1) continue;
-      phi[features[i]] += (fact[size] * fact[k - size - 1] / fact[k]) * (v[mask | (1 << i)] - v[mask]);
-    }
-  }
-  return phi;
-}
 
 describe('TreeSHAP on a real LightGBM model (leaves\' breast cancer DART model)', () => {
   const model = loadLightGBMModel(LIGHTGBM_MODEL);
@@ -49,7 +16,7 @@ describe('TreeSHAP on a real LightGBM model (leaves\' breast cancer DART model)'
     for (let i = 0; i < rows.rows; i++) {
       const x = Float64Array.from(rowOf(rows, i));
       const expected = new Float64Array(30);
-      for (const t of model.ensemble.trees) bruteForceTree(t, x, 30).forEach((v, j) => { expected[j] += v; });
+      for (const t of model.ensemble.trees) bruteForceTreeShap(t, x, 30).forEach((v, j) => { expected[j] += v; });
       assert.ok(maxAbsDiff(ex.attributions[i], expected) < 1e-10, `row ${i}`);
     }
   });
