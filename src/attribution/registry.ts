@@ -10,6 +10,8 @@ import { IntegratedGradients } from './gradient/integrated-gradients.js';
 import { SmoothGrad } from './gradient/noise-tunnel.js';
 import { Saliency } from './gradient/saliency.js';
 import { FeatureAblation } from './perturbation/feature-ablation.js';
+import { KernelShapImage } from './perturbation/kernel-shap.js';
+import { Lime } from './perturbation/lime.js';
 import { Occlusion } from './perturbation/occlusion.js';
 import { ShapleyValues } from './perturbation/shapley-values.js';
 
@@ -56,6 +58,10 @@ export const METHODS: readonly MethodEntry[] = [
     summary: 'output change when each feature (element, block or group) is replaced by a baseline' }, (m) => new FeatureAblation(m)),
   entry({ name: 'shapley-values', family: 'perturbation', needsLayer: false, needsRule: false, onRequestOnly: true,
     summary: 'exact Shapley values over up to 20 features (use blocks or groups); sum to f(x) - f(baseline)' }, (m) => new ShapleyValues(m)),
+  entry({ name: 'lime', family: 'perturbation', needsLayer: false, needsRule: false,
+    summary: 'lime_image: a weighted ridge surrogate over superpixels (SLIC or a feature mask) switched on and off' }, (m) => new Lime(m)),
+  entry({ name: 'kernel-shap', family: 'perturbation', needsLayer: false, needsRule: false,
+    summary: 'KernelSHAP over superpixels (SLIC or a feature mask), absent ones at the baseline; sum to f(x) - f(baseline)' }, (m) => new KernelShapImage(m)),
 ];
 
 export const METHOD_NAMES = METHODS.map((m) => m.name);

@@ -11,18 +11,24 @@ import { choiceOption, intOption, listOption, numberOption, stringOption, type O
 export const METHOD_FLAGS: Record<string, OptionSpec & { methods: readonly string[] }> = {
   steps: { type: 'string', placeholder: 'N', description: 'integration steps (integrated-gradients; default 50)', methods: ['integrated-gradients'] },
   integration: { type: 'string', placeholder: 'rule', description: `integration rule: ${INTEGRATION_METHODS.join('|')} (default gausslegendre)`, methods: ['integrated-gradients'] },
-  baseline: { type: 'string', placeholder: 'zeros|file', description: 'reference input: zeros, or a file like --input (default zeros)',
-    methods: ['integrated-gradients', 'deeplift', 'gradient-shap', 'occlusion', 'feature-ablation', 'shapley-values'] },
+  baseline: { type: 'string', placeholder: 'zeros|mean|file', description: 'reference input: zeros, or a file like --input (default zeros); lime and kernel-shap also take mean (each segment\'s mean colour, lime\'s default)',
+    methods: ['integrated-gradients', 'deeplift', 'gradient-shap', 'occlusion', 'feature-ablation', 'shapley-values', 'lime', 'kernel-shap'] },
   layer: { type: 'string', placeholder: 'name', description: 'layer for grad-cam / guided-grad-cam (default: the last spatial layer)', methods: ['grad-cam', 'guided-grad-cam'] },
   upsample: { type: 'string', placeholder: 'mode', description: 'grad-cam map to input size: nearest|bilinear (default: none for attribute, bilinear for explain)', methods: ['grad-cam'] },
   relu: { type: 'boolean', description: 'keep only positive Grad-CAM evidence (guided-grad-cam always does)', methods: ['grad-cam'] },
   window: { type: 'string', placeholder: 'a,b,c', description: 'occlusion window per input dimension, model layout (default about 1/7 of each spatial side)', methods: ['occlusion'] },
   stride: { type: 'string', placeholder: 'a,b,c', description: 'occlusion strides per input dimension (default half the window)', methods: ['occlusion'] },
-  block: { type: 'string', placeholder: 'N', description: 'feature-ablation / shapley-values features as N x N pixel blocks (default: every element)', methods: ['feature-ablation', 'shapley-values'] },
-  samples: { type: 'string', placeholder: 'N', description: 'noisy samples (smoothgrad, gradient-shap)', methods: ['smoothgrad', 'gradient-shap'] },
+  block: { type: 'string', placeholder: 'N', description: 'feature-ablation / shapley-values / lime / kernel-shap features as N x N pixel blocks (default: every element; SLIC superpixels for lime and kernel-shap)',
+    methods: ['feature-ablation', 'shapley-values', 'lime', 'kernel-shap'] },
+  segments: { type: 'string', placeholder: 'N', description: 'lime / kernel-shap: about N SLIC superpixels (n_segments; default 50, 100 for RGB)', methods: ['lime', 'kernel-shap'] },
+  samples: { type: 'string', placeholder: 'N', description: 'noisy samples (smoothgrad, gradient-shap); lime samples (default 1000); kernel-shap coalitions (default 2M + 2048)',
+    methods: ['smoothgrad', 'gradient-shap', 'lime', 'kernel-shap'] },
   stdev: { type: 'string', placeholder: 'X', description: 'noise standard deviation (smoothgrad, gradient-shap)', methods: ['smoothgrad', 'gradient-shap'] },
-  seed: { type: 'string', placeholder: 'N', description: 'random seed (smoothgrad, gradient-shap; default 0)', methods: ['smoothgrad', 'gradient-shap'] },
+  seed: { type: 'string', placeholder: 'N', description: 'random seed (smoothgrad, gradient-shap, lime, kernel-shap; default 0)', methods: ['smoothgrad', 'gradient-shap', 'lime', 'kernel-shap'] },
 };
+
+/** The methods whose features are segments (SLIC superpixels by default) rather than single elements. */
+const SEGMENT_METHODS: readonly string[] = ['lime', 'kernel-shap'];
 
 /** The method flags as plain option specs, for a command's spec and help. */
 export function methodFlagSpecs(): Record<string, OptionSpec> {
@@ -62,7 +68,16 @@ export async function methodOptions(entry: MethodEntry, flags: ParsedOptions, ct
   if (applies('integration')) setIf(options, 'integration', choiceOption(flags, 'integration', INTEGRATION_METHODS));
   if (applies('baseline')) {
     const baseline = stringOption(flags, 'baseline');
-    if (baseline !== undefined && baseline !== 'zeros') options.baselines = await loadBaseline(ctx.model, baseline);
+    const segmentMethod = SEGMENT_METHODS.includes(entry.name);
+    if (baseline === 'mean') {
+      if (!segmentMethod) throw new UsageError(`--baseline mean applies to lime and kernel-shap, not ${entry.name}`, 'use --baseline zeros or a file');
+      options.baselines = 'segment-mean';
+    } else if (baseline === 'zeros') {
+      // lime's library default is the segment mean; on the CLI zeros means zeros for every method.
+      if (segmentMethod) options.baselines = 0;
+    } else if (baseline !== undefined) {
+      options.baselines = await loadBaseline(ctx.model, baseline);
+    }
   }
   if (applies('layer')) options.layer = stringOption(flags, 'layer') ?? defaultLayer(ctx.model);
   if (applies('upsample')) {
@@ -75,8 +90,17 @@ export async function methodOptions(entry: MethodEntry, flags: ParsedOptions, ct
     setIf(options, 'strides', listOption(flags, 'stride') ?? window.map((w) => Math.max(1, Math.floor(w / 2))));
   }
   if (applies('block')) {
-    const block = intOption(flags, 'block', { min: 1 }) ?? (ctx.pictureDefaults ? 2 : undefined);
+    // Superpixel methods default to SLIC; the per-element ones to 2 x 2 blocks in pictures.
+    const pictureBlock = ctx.pictureDefaults && !SEGMENT_METHODS.includes(entry.name) ? 2 : undefined;
+    const block = intOption(flags, 'block', { min: 1 }) ?? pictureBlock;
     if (block !== undefined) options.featureMask = blockMask(ctx.model.info.inputShape, block, ctx.model.info.preprocessing?.layout);
+  }
+  if (applies('segments')) {
+    const segments = intOption(flags, 'segments', { min: 1, max: 100000 });
+    if (segments !== undefined && options.featureMask !== undefined) {
+      throw new UsageError('--segments and --block were both given', 'choose SLIC superpixels (--segments N) or square blocks (--block N)');
+    }
+    if (segments !== undefined) options.slic = { nSegments: segments };
   }
   if (applies('samples')) setIf(options, 'samples', intOption(flags, 'samples', { min: 1, max: 100000 }));
   if (applies('stdev')) setIf(options, 'stdev', numberOption(flags, 'stdev', { min: 0 }));

@@ -10,9 +10,10 @@ export const methodsSpec: CommandSpec = {
 };
 
 export async function runMethods(flags: ParsedOptions, out: (text: string) => void): Promise<number> {
-  const tabular = TABULAR_METHOD_NAMES.map((name) => ({ name, family: 'tabular' as const, needsLayer: false, summary: TABULAR_METHOD_SUMMARIES[name] }));
+  const tabular = TABULAR_METHOD_NAMES.map((name) => ({ name, family: 'tabular' as const, input: '--data' as const, needsLayer: false, summary: TABULAR_METHOD_SUMMARIES[name] }));
   if (flags.json) {
-    out(JSON.stringify([...METHODS.map(({ name, summary, family, needsLayer }) => ({ name, family, needsLayer, summary })), ...tabular], null, 2));
+    // A name may appear twice (lime, kernel-shap): once per kind of input, told apart by family and input.
+    out(JSON.stringify([...METHODS.map(({ name, summary, family, needsLayer }) => ({ name, family, input: '--input' as const, needsLayer, summary })), ...tabular], null, 2));
     return 0;
   }
   const width = Math.max(...METHODS.map((m) => m.name.length), ...tabular.map((m) => m.name.length)) + 2;
@@ -22,5 +23,7 @@ export async function runMethods(flags: ParsedOptions, out: (text: string) => vo
   }
   out('tabular methods (rows of a CSV, --data):');
   for (const m of tabular) out(`  ${m.name.padEnd(width)}${m.summary}`);
+  const both = tabular.filter((t) => METHODS.some((m) => m.name === t.name)).map((t) => t.name);
+  if (both.length > 0) out(`${both.join(' and ')}: the same name for both kinds; --input runs the image version, --data the tabular one.`);
   return 0;
 }

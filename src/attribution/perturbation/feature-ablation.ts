@@ -82,13 +82,13 @@ export class FeatureAblation extends Attribution<FeatureAblationOptions> {
   }
 }
 
-interface ResolvedMask {
+export interface ResolvedMask {
   ids: Int32Array;
   /** One mask per row ([B, rowSize]) rather than one shared by all rows. */
   perRow: boolean;
 }
 
-function resolveFeatureMask(featureMask: FeatureMask | undefined, batch: number, rowShape: number[]): ResolvedMask {
+export function resolveFeatureMask(featureMask: FeatureMask | undefined, batch: number, rowShape: number[]): ResolvedMask {
   const rowSize = sizeOf(rowShape);
   if (featureMask === undefined) return { ids: elementMask(rowShape), perRow: false };
   const n = featureMask.length;
