@@ -19,6 +19,9 @@ const OPTIONS: Record<string, Record<string, unknown>> = {
   occlusion: { window: [7, 7, 1], strides: [7, 7, 1], internalBatchSize: 7 },
   'feature-ablation': { featureMask: blockMask([28, 28, 1], 7, 'NHWC') },
   'shapley-values': { featureMask: blockMask([28, 28, 1], 14, 'NHWC') },
+  // SLIC superpixels (the default path) with few samples and segments.
+  lime: { samples: 12, slic: { nSegments: 8 }, internalBatchSize: 5 },
+  'kernel-shap': { samples: 12, slic: { nSegments: 8 }, internalBatchSize: 5 },
 };
 
 describe('tensor memory stays flat', () => {

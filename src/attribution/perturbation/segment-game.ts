@@ -53,9 +53,10 @@ export function segmentRows(inputs: Float32Array, batch: number, rowShape: numbe
   let g: ImageGeometry;
   try {
     g = imageGeometry(rowShape, layout);
-  } catch {
-    throw new UsageError(`SLIC superpixels need image inputs ([H, W], [H, W, C] or [C, H, W]); rows here have shape ${formatShape(rowShape)}`,
-      'give a featureMask with one segment id per input element');
+  } catch (e) {
+    const why = e instanceof UsageError ? `: ${e.message}` : '';
+    throw new UsageError(`SLIC superpixels need image inputs ([H, W], [H, W, C] or [C, H, W]); rows here have shape ${formatShape(rowShape)}${why}`,
+      'give a featureMask with one segment id per input element (blockMask or groupMask build them for images)');
   }
   const settings = slicSettings(rowShape, options.slic, layout);
   const out: RowSegments[] = [];
