@@ -17,6 +17,8 @@ import type { GuidedGradCamOptions } from './attribution/gradient/guided-grad-ca
 import type { OcclusionOptions } from './attribution/perturbation/occlusion.js';
 import type { FeatureAblationOptions } from './attribution/perturbation/feature-ablation.js';
 import type { ShapleyValuesOptions } from './attribution/perturbation/shapley-values.js';
+import type { LimeOptions } from './attribution/perturbation/lime.js';
+import type { KernelShapImageOptions } from './attribution/perturbation/kernel-shap.js';
 import { findMethod, METHOD_NAMES } from './attribution/registry.js';
 import { UsageError } from './errors.js';
 
@@ -58,6 +60,10 @@ export {
   FeatureAblation, blockMask, pixelMask, elementMask, groupMask, type FeatureAblationOptions, type FeatureMask,
 } from './attribution/perturbation/feature-ablation.js';
 export { ShapleyValues, MAX_EXACT_SHAPLEY_FEATURES, type ShapleyValuesOptions } from './attribution/perturbation/shapley-values.js';
+export { Lime, type LimeOptions } from './attribution/perturbation/lime.js';
+// The tabular KernelShap (background rows) keeps that name; this one explains tensors over segments.
+export { KernelShapImage, type KernelShapImageOptions } from './attribution/perturbation/kernel-shap.js';
+export { segmentRows, type AbsentValue, type SegmentationOptions, type RowSegments } from './attribution/perturbation/segment-game.js';
 
 // Tabular data and black-box models
 export { type Matrix, matrix, fromRows, rowOf, sliceRows, columnOf, toRows } from './tabular/matrix.js';
@@ -117,6 +123,8 @@ export interface MethodOptionsMap {
   occlusion: OcclusionOptions;
   'feature-ablation': FeatureAblationOptions;
   'shapley-values': ShapleyValuesOptions;
+  lime: LimeOptions;
+  'kernel-shap': KernelShapImageOptions;
 }
 
 export type MethodName = keyof MethodOptionsMap;
