@@ -19,6 +19,8 @@ const OPTIONS: Record<string, Record<string, unknown>> = {
   occlusion: { window: [7, 7, 1], strides: [7, 7, 1] },
   'feature-ablation': { featureMask: blockMask([28, 28, 1], 7, 'NHWC') },
   'shapley-values': { featureMask: blockMask([28, 28, 1], 14, 'NHWC') },
+  lime: { samples: 100, slic: { nSegments: 16 } },
+  'kernel-shap': { samples: 100, slic: { nSegments: 16 } },
 };
 
 async function attributions(backend: BackendName): Promise<Map<string, Float32Array>> {
