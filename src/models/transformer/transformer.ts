@@ -1,0 +1,338 @@
+import * as tf from '@tensorflow/tfjs';
+import { UsageError } from '../../errors.js';
+import type { AttentionMaps } from '../../attention/types.js';
+import { headDim, kvHeads, validateConfig, type TransformerConfig } from './config.js';
+import { validateWeights, type NormWeights, type TransformerWeights } from './weights.js';
+import { applyNorm, type NormTensors } from './norm.js';
+import { selfAttention, type AttentionTensors } from './attention.js';
+import { feedForward, type MlpTensors } from './mlp.js';
+import { linear } from './linear.js';
+import { rotaryTables } from './rotary.js';
+import type { ResidualStreams, RunOptions, TransformerRun } from './results.js';
+
+interface LayerTensors {
+  attentionNorm: NormTensors;
+  attention: AttentionTensors;
+  mlpNorm: NormTensors;
+  mlp: MlpTensors;
+}
+
+export interface ForwardOptions extends RunOptions {
+  /** Position of the first input (for learned or rotary positions); 0 by default. */
+  positionOffset?: number;
+}
+
+/** Tensors of one forward pass; the caller owns and disposes them. */
+export interface ForwardTensors {
+  /** [batch, length, vocab] next-token logits, or [batch, classes] for a classifier. */
+  logits: tf.Tensor;
+  /** Per layer, [batch, heads, query, key]. */
+  attentions?: tf.Tensor4D[];
+  /** The embeddings (with learned positions added) and each layer's output, each [batch, length, dim]. */
+  residuals?: tf.Tensor3D[];
+}
+
+export interface TransformerOptions {
+  /** Display text of each token id, for attention maps and messages. */
+  vocabulary?: string[];
+  name?: string;
+}
+
+// Added to masked scores: exp(-1e9) is exactly 0 in float32, and unlike -Infinity it cannot make NaNs.
+const MASKED = -1e9;
+
+/**
+ * A pre-norm transformer in TF.js from plain typed-array weights. The forward starts from embedded
+ * inputs [batch, length, dim], because TF.js wasm has no gradient into an embedding table through
+ * `gather`: gradient methods differentiate with respect to the embeddings, and `embed` looks tokens up.
+ */
+export class Transformer {
+  readonly config: TransformerConfig;
+  readonly name: string;
+  readonly vocabulary: string[] | undefined;
+  private readonly tokenEmbedding: tf.Tensor2D;
+  private readonly positionEmbedding: tf.Tensor2D | undefined;
+  private readonly layerTensors: LayerTensors[];
+  private readonly finalNormTensors: NormTensors;
+  private readonly unembeddingT: tf.Tensor2D | undefined;
+  private readonly classifierT: tf.Tensor2D | undefined;
+  private readonly classifierBias: tf.Tensor1D | undefined;
+  private readonly owned: tf.Tensor[] = [];
+  private disposed = false;
+
+  constructor(config: TransformerConfig, weights: TransformerWeights, options: TransformerOptions = {}) {
+    validateConfig(config);
+    validateWeights(config, weights);
+    if (options.vocabulary && options.vocabulary.length !== config.vocabSize) {
+      throw new UsageError(`transformer: ${options.vocabulary.length} vocabulary entries for a vocabSize of ${config.vocabSize}`,
+        'give one display string per token id');
+    }
+    this.config = { ...config };
+    this.name = options.name ?? 'transformer';
+    this.vocabulary = options.vocabulary;
+    const { dim, vocabSize, hiddenDim, maxLength } = config;
+    const qDim = config.heads * headDim(config);
+    const kvDim = kvHeads(config) * headDim(config);
+    const own = <T extends tf.Tensor>(t: T): T => {
+      this.owned.push(t);
+      return t;
+    };
+    const vector = (a: Float32Array | undefined) => (a ? own(tf.tensor1d(a)) : undefined);
+    // Weights arrive [out, in]; stored transposed once so every projection is a plain x @ W.
+    const transposed = (a: Float32Array, out: number, inner: number) => own(transposeToTensor(a, out, inner));
+    const norm = (n: NormWeights): NormTensors => ({ scale: own(tf.tensor1d(n.scale)), bias: vector(n.bias) });
+    this.tokenEmbedding = own(tf.tensor2d(weights.tokenEmbedding, [vocabSize, dim]));
+    this.positionEmbedding = weights.positionEmbedding && config.positional === 'learned'
+      ? own(tf.tensor2d(weights.positionEmbedding, [maxLength, dim])) : undefined;
+    this.layerTensors = weights.layers.map((layer) => ({
+      attentionNorm: norm(layer.attentionNorm),
+      attention: {
+        wqT: transposed(layer.wq, qDim, dim),
+        wkT: transposed(layer.wk, kvDim, dim),
+        wvT: transposed(layer.wv, kvDim, dim),
+        woT: transposed(layer.wo, dim, qDim),
+        bq: vector(layer.bq), bk: vector(layer.bk), bv: vector(layer.bv), bo: vector(layer.bo),
+      },
+      mlpNorm: norm(layer.mlpNorm),
+      mlp: {
+        w1T: transposed(layer.w1, hiddenDim, dim),
+        w2T: transposed(layer.w2, dim, hiddenDim),
+        w3T: layer.w3 ? transposed(layer.w3, hiddenDim, dim) : undefined,
+        b1: vector(layer.b1), b2: vector(layer.b2),
+      },
+    }));
+    this.finalNormTensors = norm(weights.finalNorm);
+    if (config.classifier) {
+      this.classifierT = transposed(weights.classifier!.weight, config.classifier.classes, dim);
+      this.classifierBias = vector(weights.classifier!.bias);
+    } else {
+      this.unembeddingT = transposed(config.tiedUnembedding ? weights.tokenEmbedding : weights.unembedding!, vocabSize, dim);
+    }
+  }
+
+  /** Number of outputs per position (vocab) or per input (classes). */
+  get numOutputs(): number {
+    return this.config.classifier?.classes ?? this.config.vocabSize;
+  }
+
+  /** Token ids [batch, length] to embeddings [batch, length, dim] (no positions: the forward adds those). */
+  embed(tokens: tf.Tensor2D | number[][]): tf.Tensor3D {
+    this.checkAlive();
+    const ids = Array.isArray(tokens) ? this.tokenTensor(tokens) : tokens;
+    try {
+      return tf.tidy(() => tf.gather(this.tokenEmbedding, tf.cast(ids, 'int32')) as tf.Tensor) as tf.Tensor3D;
+    } finally {
+      if (ids !== tokens) ids.dispose();
+    }
+  }
+
+  /** The final norm, for reading a residual stream through the unembedding (the logit lens). */
+  finalNorm(residual: tf.Tensor): tf.Tensor {
+    return applyNorm(residual, this.config.norm, this.finalNormTensors, this.config.normEps ?? 1e-5);
+  }
+
+  /** Normalised residuals [..., dim] to next-token logits [..., vocab] (language models only). */
+  unembed(normalised: tf.Tensor): tf.Tensor {
+    if (!this.unembeddingT) {
+      throw new UsageError(`${this.name} is a classifier and has no unembedding`, 'the logit lens needs a language model');
+    }
+    return linear(normalised, this.unembeddingT);
+  }
+
+  /** The forward pass from embedded inputs [batch, length, dim]. */
+  forwardEmbeddings(embedded: tf.Tensor3D, options: ForwardOptions = {}): ForwardTensors {
+    this.checkAlive();
+    const config = this.config;
+    if (embedded.rank !== 3 || embedded.shape[2] !== config.dim) {
+      throw new UsageError(`${this.name}: embedded inputs have shape [${embedded.shape.join(', ')}]`,
+        `give [batch, length, ${config.dim}]`);
+    }
+    const [batch, length] = embedded.shape;
+    const offset = options.positionOffset ?? 0;
+    if (length === 0) throw new UsageError(`${this.name}: the input is empty`, 'give at least one token');
+    if (offset + length > config.maxLength) {
+      throw new UsageError(`${this.name}: ${offset + length} positions exceed the model's context of ${config.maxLength}`,
+        `shorten the input to at most ${config.maxLength} tokens`);
+    }
+    const eps = config.normEps ?? 1e-5;
+    const attentions: tf.Tensor4D[] = [];
+    const residuals: tf.Tensor3D[] = [];
+    const logits = tf.tidy(() => {
+      let x: tf.Tensor3D = embedded;
+      if (this.positionEmbedding) {
+        x = tf.add(x, tf.slice(this.positionEmbedding, [offset, 0], [length, config.dim]));
+      }
+      const rotary = config.positional === 'rotary'
+        ? rotaryTables(length, offset, headDim(config), config.ropeTheta ?? 10000) : undefined;
+      const mask = config.causal ? causalMask(length) : undefined;
+      const shape = { heads: config.heads, kvHeads: kvHeads(config), headDim: headDim(config) };
+      if (options.residuals) residuals.push(tf.keep(x.clone()));
+      for (const layer of this.layerTensors) {
+        const attended = selfAttention(applyNorm(x, config.norm, layer.attentionNorm, eps) as tf.Tensor3D,
+          layer.attention, shape, rotary, mask);
+        if (options.attentions) attentions.push(tf.keep(attended.weights));
+        x = tf.add(x, attended.output);
+        x = tf.add(x, feedForward(applyNorm(x, config.norm, layer.mlpNorm, eps), layer.mlp, config.mlp));
+        if (options.residuals) residuals.push(tf.keep(x.clone()));
+      }
+      const normalised = this.finalNorm(x);
+      const classifier = config.classifier;
+      if (!classifier) return linear(normalised, this.unembeddingT!);
+      let pooled: tf.Tensor;
+      if (classifier.pooling === 'mean') pooled = tf.mean(normalised, 1);
+      else {
+        const at = classifier.pooling === 'first' ? 0 : length - 1;
+        pooled = tf.reshape(tf.slice(normalised, [0, at, 0], [batch, 1, config.dim]), [batch, config.dim]);
+      }
+      return linear(pooled, this.classifierT!, this.classifierBias);
+    });
+    return {
+      logits,
+      attentions: options.attentions ? attentions : undefined,
+      residuals: options.residuals ? residuals : undefined,
+    };
+  }
+
+  /** Token ids through the whole model: plain data for one sequence. */
+  run(tokens: number[], options: RunOptions = {}): TransformerRun {
+    return this.runBatch([tokens], options)[0];
+  }
+
+  /** Several sequences of the same length in one batch. */
+  runBatch(sequences: number[][], options: RunOptions = {}): TransformerRun[] {
+    const ids = this.tokenTensor(sequences);
+    const embedded = this.embed(ids);
+    ids.dispose();
+    const result = this.forwardEmbeddings(embedded, options);
+    embedded.dispose();
+    try {
+      const length = sequences[0].length;
+      const outputs = this.numOutputs;
+      const logitValues = result.logits.dataSync() as Float32Array;
+      const rowsPerInput = this.config.classifier ? 1 : length;
+      const attentionValues = result.attentions?.map((a) => a.dataSync() as Float32Array);
+      const residualValues = result.residuals?.map((r) => r.dataSync() as Float32Array);
+      return sequences.map((tokens, b) => {
+        const tokenNames = tokens.map((id) => this.tokenName(id));
+        const logits: Float32Array[] = [];
+        for (let r = 0; r < rowsPerInput; r++) {
+          const start = (b * rowsPerInput + r) * outputs;
+          logits.push(logitValues.slice(start, start + outputs));
+        }
+        const run: TransformerRun = { tokens: [...tokens], tokenNames, logits };
+        if (attentionValues) run.attentions = this.attentionMaps(attentionValues, b, length, tokenNames);
+        if (residualValues) run.residuals = this.residualStreams(residualValues, b, length);
+        return run;
+      });
+    } finally {
+      result.logits.dispose();
+      result.attentions?.forEach((t) => t.dispose());
+      result.residuals?.forEach((t) => t.dispose());
+    }
+  }
+
+  /** Next-token logits of a sequence, one row per position. */
+  logits(tokens: number[]): Float32Array[] {
+    return this.run(tokens).logits;
+  }
+
+  /**
+   * Greedy decoding: appends the most likely next token n times (or until a stop token, which is
+   * not returned) and returns the new tokens. Recomputes the whole prefix each step (no KV cache).
+   */
+  generate(tokens: number[], n: number, options: { stopTokens?: number[] } = {}): number[] {
+    if (this.config.classifier) throw new UsageError(`${this.name} is a classifier`, 'generate needs a language model');
+    if (!Number.isInteger(n) || n < 0) throw new UsageError(`generate: n is ${n}`, 'ask for a non-negative whole number of tokens');
+    if (tokens.length + n > this.config.maxLength) {
+      throw new UsageError(`generate: ${tokens.length} prompt tokens + ${n} new ones exceed the context of ${this.config.maxLength}`,
+        `ask for at most ${Math.max(0, this.config.maxLength - tokens.length)} new tokens`);
+    }
+    const sequence = [...tokens];
+    const generated: number[] = [];
+    for (let step = 0; step < n; step++) {
+      const rows = this.logits(sequence);
+      const next = argmax(rows[rows.length - 1]);
+      if (options.stopTokens?.includes(next)) break;
+      generated.push(next);
+      sequence.push(next);
+    }
+    return generated;
+  }
+
+  tokenName(id: number): string {
+    return this.vocabulary?.[id] ?? String(id);
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.owned.forEach((t) => t.dispose());
+  }
+
+  private checkAlive(): void {
+    if (this.disposed) throw new UsageError(`${this.name} has been disposed`, 'create or load the model again');
+  }
+
+  private tokenTensor(sequences: number[][]): tf.Tensor2D {
+    if (sequences.length === 0 || sequences[0].length === 0) {
+      throw new UsageError(`${this.name}: no tokens to run`, 'give at least one sequence of at least one token');
+    }
+    const length = sequences[0].length;
+    const flat = new Int32Array(sequences.length * length);
+    sequences.forEach((tokens, b) => {
+      if (tokens.length !== length) {
+        throw new UsageError(`${this.name}: sequences of different lengths (${length} and ${tokens.length}) in one batch`,
+          'run them one at a time, or pad them to one length');
+      }
+      tokens.forEach((id, t) => {
+        if (!Number.isInteger(id) || id < 0 || id >= this.config.vocabSize) {
+          throw new UsageError(`${this.name}: token id ${id} at position ${t} is outside the vocabulary of ${this.config.vocabSize}`,
+            `use ids from 0 to ${this.config.vocabSize - 1}`);
+        }
+        flat[b * length + t] = id;
+      });
+    });
+    return tf.tensor2d(flat, [sequences.length, length], 'int32');
+  }
+
+  private attentionMaps(perLayer: Float32Array[], b: number, length: number, tokens: string[]): AttentionMaps {
+    const heads = this.config.heads;
+    const block = heads * length * length;
+    const weights = new Float32Array(perLayer.length * block);
+    perLayer.forEach((values, layer) => weights.set(values.subarray(b * block, (b + 1) * block), layer * block));
+    return { tokens, layers: perLayer.length, heads, length, causal: this.config.causal, weights };
+  }
+
+  private residualStreams(perLayer: Float32Array[], b: number, length: number): ResidualStreams {
+    const dim = this.config.dim;
+    const block = length * dim;
+    const values = new Float32Array(perLayer.length * block);
+    perLayer.forEach((layerValues, layer) => values.set(layerValues.subarray(b * block, (b + 1) * block), layer * block));
+    const layerNames = ['embed', ...Array.from({ length: perLayer.length - 1 }, (_, i) => `layer ${i}`)];
+    return { layerNames, length, dim, values };
+  }
+}
+
+/** [out, in] row-major to an [in, out] tensor. */
+function transposeToTensor(values: Float32Array, out: number, inner: number): tf.Tensor2D {
+  const t = new Float32Array(values.length);
+  for (let o = 0; o < out; o++) {
+    for (let i = 0; i < inner; i++) t[i * out + o] = values[o * inner + i];
+  }
+  return tf.tensor2d(t, [inner, out]);
+}
+
+/** 0 where key <= query, a large negative elsewhere. */
+function causalMask(length: number): tf.Tensor2D {
+  const mask = new Float32Array(length * length);
+  for (let q = 0; q < length; q++) {
+    for (let k = q + 1; k < length; k++) mask[q * length + k] = MASKED;
+  }
+  return tf.tensor2d(mask, [length, length]);
+}
+
+export function argmax(values: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
+  return best;
+}
