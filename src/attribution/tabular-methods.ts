@@ -1,6 +1,7 @@
 import { UsageError } from '../errors.js';
 import type { TabularModel } from '../models/tabular/model.js';
 import { TreeEnsembleModel } from '../models/tabular/trees/model.js';
+import { explainTabularParallel } from '../parallel/parallel-tabular.js';
 import { sliceRows, type Matrix } from '../tabular/matrix.js';
 import { ExactShapley } from './coalition/exact-shapley.js';
 import { KernelShap } from './coalition/kernel-shap.js';
@@ -55,6 +56,14 @@ export interface TabularMethodOptions {
   /** TreeSHAP interaction values. */
   interactions?: boolean;
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Threads, the calling one included (1: this thread only). Default: 2 when the machine has them and
+   * there are enough rows to pay for a worker. Used by tree-shap, and by kernel-shap, permutation-shap and
+   * exact-shapley for models a worker can rebuild (tree ensembles, ONNX); results do not depend on it.
+   */
+  workers?: number;
+  /** Index of the first row among all the rows of a run: seeds each row's stream (see rowSeed). */
+  rowOffset?: number;
 }
 
 export function isTabularMethod(name: string): name is TabularMethodName {
@@ -69,6 +78,8 @@ export async function explainTabular(model: TabularModel, rows: Matrix, method: 
   if (!isTabularMethod(method)) {
     throw new UsageError(`unknown tabular method "${String(method)}"`, `choose one of: ${TABULAR_METHOD_NAMES.join(', ')}`);
   }
+  const parallel = await explainTabularParallel(model, rows, method, options, (slice, sliceOptions) => explainTabular(model, slice, method, sliceOptions));
+  if (parallel) return parallel;
   const groups = options.groups?.map((g) => g.features);
   const groupNames = options.groups?.map((g) => g.name);
   const needBackground = (): Matrix => {
@@ -83,6 +94,7 @@ export async function explainTabular(model: TabularModel, rows: Matrix, method: 
     ...(options.featureNames ? { featureNames: options.featureNames } : {}),
     ...(options.seed !== undefined ? { seed: options.seed } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    ...(options.rowOffset !== undefined ? { rowOffset: options.rowOffset } : {}),
   });
   switch (method) {
     case 'kernel-shap':
@@ -115,14 +127,14 @@ export async function explainTabular(model: TabularModel, rows: Matrix, method: 
         throw new UsageError(`tree-shap needs a tree ensemble (XGBoost JSON or LightGBM text), and ${model.info.name} is a ${model.info.kind} model`,
           'use kernel-shap, permutation-shap or exact-shapley for other models');
       }
-      const explanation = await new TreeShap(model).explain(rows, {
+      return new TreeShap(model).explain(rows, {
         ...(options.target !== undefined ? { target: options.target } : {}),
         ...(options.background ? { background: options.background } : {}),
         ...(options.interactions ? { interactions: true } : {}),
         ...(options.featureNames ? { featureNames: options.featureNames } : {}),
+        ...(options.workers !== undefined ? { workers: options.workers } : {}),
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       });
-      options.onProgress?.(rows.rows, rows.rows);
-      return explanation;
     }
   }
 }

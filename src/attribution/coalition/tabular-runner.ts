@@ -1,6 +1,7 @@
 import { UsageError } from '../../errors.js';
 import type { TabularModel } from '../../models/tabular/model.js';
 import { rowOf, type Matrix } from '../../tabular/matrix.js';
+import { rowSeed } from '../../parallel/row-seed.js';
 import { Random, checkSeed } from '../../util/random.js';
 import type { JsonValue } from '../result.js';
 import { TabularExplanation } from '../tabular-explanation.js';
@@ -30,6 +31,11 @@ export interface TabularShapleyOptions {
   onProgress?: (done: number, total: number) => void;
   /** Most synthetic rows per model call (default 65536). */
   maxRowsPerCall?: number;
+  /**
+   * Index of rows[0] among all the rows of a run (default 0): row i draws from the stream of
+   * rowSeed(seed, rowOffset + i), so a slice explained apart (a worker thread's share) gives the same numbers.
+   */
+  rowOffset?: number;
 }
 
 export interface EstimateContext {
@@ -92,7 +98,8 @@ export async function explainTabularRows(
   let fnull = 0;
   for (let b = 0; b < fb.rows; b++) fnull += (weights[b] / wsum) * fb.data[b * q + target];
 
-  const random = new Random(seed);
+  const rowOffset = options.rowOffset ?? 0;
+  if (!Number.isInteger(rowOffset) || rowOffset < 0) throw new UsageError(`rowOffset must be a non-negative integer, got ${rowOffset}`, 'pass the index of the first row among all rows, or leave it out');
   const attributions: number[][] = [];
   const standardErrors: number[][] = [];
   let allHaveErrors = true;
@@ -115,7 +122,7 @@ export async function explainTabularRows(
     } else if (keep.length > 1) {
       const sub = linkedGame(restrictGame(game, keep), link);
       const result = await method.estimate(sub, {
-        random,
+        random: new Random(rowSeed(seed, rowOffset + i)),
         ends,
         onProgress: (done, total) => options.onProgress?.(i + done / Math.max(1, total), rows.rows),
       });

@@ -3,6 +3,8 @@ import { prepareRow, marginsOf } from '../../models/tabular/trees/ensemble.js';
 import type { TreeEnsembleModel } from '../../models/tabular/trees/model.js';
 import type { Matrix } from '../../tabular/matrix.js';
 import type { JsonValue } from '../result.js';
+import { explainTreeShapParallel, TREE_SHAP_PARALLEL_ROWS } from '../../parallel/parallel-tree-shap.js';
+import { resolveWorkers } from '../../parallel/run-chunks.js';
 import { TabularExplanation } from '../tabular-explanation.js';
 import { interactionValues } from './interactions.js';
 import { InterventionalTreeShap } from './interventional.js';
@@ -26,6 +28,11 @@ export interface TreeShapOptions {
   interactions?: boolean;
   /** Overrides the model's feature names. */
   featureNames?: string[];
+  /**
+   * Threads for explain(), the calling one included: 1 runs here only; default 2 (when the machine has
+   * them) from TREE_SHAP_PARALLEL_ROWS rows. The numbers are the same for any count. explainSync ignores it.
+   */
+  workers?: number;
 }
 
 /**
@@ -44,8 +51,11 @@ export class TreeShap {
     this.model = model;
   }
 
-  async explain(rows: Matrix, options: TreeShapOptions = {}): Promise<TabularExplanation> {
-    return this.explainSync(rows, options);
+  async explain(rows: Matrix, options: TreeShapOptions & { onProgress?: (done: number, total: number) => void } = {}): Promise<TabularExplanation> {
+    if (resolveWorkers(options.workers, rows.rows, TREE_SHAP_PARALLEL_ROWS) > 1) return explainTreeShapParallel(this, rows, options);
+    const explanation = this.explainSync(rows, options);
+    options.onProgress?.(rows.rows, rows.rows);
+    return explanation;
   }
 
   explainSync(rows: Matrix, options: TreeShapOptions = {}): TabularExplanation {

@@ -10,11 +10,12 @@
  * of maps), which is not a tensor: those are refused with the export option that turns it off.
  */
 import { existsSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { GlassboxError, UsageError } from '../../errors.js';
 import { matrix, type Matrix } from '../../tabular/matrix.js';
 import { checkBatchSize, checkOutputs, checkRows } from './check.js';
+import type { WorkerModelSpec } from '../../parallel/model-spec.js';
 import type { TabularModel, TabularModelInfo, TabularOutput } from './model.js';
 
 export interface OnnxTabularOptions {
@@ -72,8 +73,11 @@ class OnnxTabularModel implements TabularModel {
   private readonly fixedBatch: number | undefined;
   private released = false;
   private widthKnown: boolean;
+  /** Where the model was loaded from and how, so a worker thread can load it again. */
+  private readonly source: { path: string; options: OnnxTabularOptions };
 
   constructor(private readonly session: ort.InferenceSession, path: string, options: OnnxTabularOptions, private readonly batchSize: number) {
+    this.source = { path: resolve(path), options: { ...options } };
     const name = options.name ?? basename(path);
     const input = pickInput(session, name, options.inputName);
     this.inputName = input.name;
@@ -152,6 +156,11 @@ class OnnxTabularModel implements TabularModel {
     }
     const values = t.data as ArrayLike<number | bigint>;
     return { values: batch === count ? values : Array.prototype.slice.call(values, 0, count * width) as (number | bigint)[], width };
+  }
+
+  /** The file and options to load this model again in a worker thread (one intra-op thread there: the threads already share the cores). */
+  workerSpec(): WorkerModelSpec {
+    return { kind: 'onnx', path: this.source.path, options: { ...this.source.options, name: this.info.name, threads: 1 } };
   }
 
   dispose(): void {

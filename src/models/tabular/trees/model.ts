@@ -1,6 +1,7 @@
 import { basename, dirname, extname, resolve } from 'node:path';
 import { UsageError } from '../../../errors.js';
 import { matrix, type Matrix } from '../../../tabular/matrix.js';
+import type { WorkerModelSpec } from '../../../parallel/model-spec.js';
 import type { TabularModel, TabularModelInfo, TabularOutput } from '../model.js';
 import { applyLink, marginsOf, prepareRow, type TreeEnsemble } from './ensemble.js';
 
@@ -51,6 +52,15 @@ export class TreeEnsembleModel implements TabularModel {
 
   async predict(rows: Matrix): Promise<Matrix> {
     return this.predictSync(rows);
+  }
+
+  /** What a worker thread needs to rebuild this model (the ensemble's typed arrays are structured-cloned). */
+  workerSpec(): WorkerModelSpec {
+    return {
+      kind: 'tree-ensemble',
+      ensemble: this.ensemble,
+      options: { output: this.applyLink ? 'probability' : 'margin', name: this.info.name, ...(this.info.outputNames ? { outputNames: this.info.outputNames } : {}) },
+    };
   }
 
   /** Predictions without a promise: [rows, numOutputs]. */
