@@ -6,6 +6,8 @@ import { UsageError } from '../../../src/errors.js';
 import { loadModel } from '../../../src/models/load.js';
 import type { Model } from '../../../src/models/model.js';
 import { TfjsLayersModel } from '../../../src/models/tfjs-layers.js';
+import { FunctionModel } from '../../../src/models/function.js';
+import { DEFAULT_IMAGE_PREPROCESSING } from '../../../src/models/preprocessing.js';
 import { loadInput } from '../../../src/io/load-input.js';
 import { blockMask } from '../../../src/attribution/perturbation/feature-ablation.js';
 import { KernelShapImage } from '../../../src/attribution/perturbation/kernel-shap.js';
@@ -97,6 +99,37 @@ describe('kernel-shap on tensors (KernelShapImage)', () => {
     for (const [id, phi] of perSegment(r.attributions, maskB, 36)) assert.ok(Math.abs(phi + e1.get(id)!) < 1e-4, 'target 1 is -f');
     assert.deepEqual(r.params.segments, [4, 2]);
     assert.equal(r.params.baselines, 'segment-mean');
+  });
+
+  it('reads NCHW models through their layout: the same SLIC segments and values per pixel as the NHWC twin', async () => {
+    // An RGB 6 x 6 picture of four coloured quadrants and a linear model over it, once channels-last and once channels-first.
+    const w = Array.from({ length: 108 }, (_, i) => Math.sin(0.7 * i) + 0.2);
+    const colours = [[0.9, 0.1, 0.1], [0.1, 0.9, 0.1], [0.1, 0.1, 0.9], [0.9, 0.9, 0.1]];
+    const hwc = Float32Array.from({ length: 108 }, (_, i) => {
+      const y = Math.floor(i / 18);
+      const x = Math.floor(i / 3) % 6;
+      return colours[(y < 3 ? 0 : 2) + (x < 3 ? 0 : 1)][i % 3] + 0.02 * Math.sin(i);
+    });
+    const chw = new Float32Array(108);
+    const wChw = new Array<number>(108);
+    for (let y = 0; y < 6; y++) for (let x = 0; x < 6; x++) for (let c = 0; c < 3; c++) {
+      chw[(c * 6 + y) * 6 + x] = hwc[(y * 6 + x) * 3 + c];
+      wChw[(c * 6 + y) * 6 + x] = w[(y * 6 + x) * 3 + c];
+    }
+    const linear = (weights: number[], inputShape: number[], layout: 'NHWC' | 'NCHW') => new FunctionModel(
+      (t) => tf.matMul(t.reshape([-1, 108]), tf.tensor2d(weights, [108, 1])), {
+        inputShape, numOutputs: 1, name: layout,
+        preprocessing: { layout, width: 6, height: 6, channels: 3, ...DEFAULT_IMAGE_PREPROCESSING },
+      });
+    const options = { slic: { nSegments: 4 }, target: 0, baselines: 'segment-mean' as const };
+    const a = await new KernelShapImage(linear(w, [6, 6, 3], 'NHWC')).attribute({ shape: [1, 6, 6, 3], data: hwc }, options);
+    const b = await new KernelShapImage(linear(wChw, [3, 6, 6], 'NCHW')).attribute({ shape: [1, 3, 6, 6], data: chw }, options);
+    assert.deepEqual(a.params.segments, b.params.segments);
+    assert.deepEqual(a.params.segments, [4], 'one superpixel per quadrant');
+    for (let y = 0; y < 6; y++) for (let x = 0; x < 6; x++) for (let c = 0; c < 3; c++) {
+      assert.ok(Math.abs(a.attributions[(y * 6 + x) * 3 + c] - b.attributions[(c * 6 + y) * 6 + x]) < 1e-5, `pixel ${y},${x} channel ${c}`);
+      assert.equal(a.attributions[(y * 6 + x) * 3 + c], a.attributions[(y * 6 + x) * 3], 'a pixel\'s channels share its segment');
+    }
   });
 
   it('refuses inputs it cannot segment, with a fix', async () => {
