@@ -29,11 +29,11 @@ let nextJob = 1;
  * bin/glassbox.js's register()): the bootstrap registers tsx's loader in the worker, and execArgv is
  * emptied so an inherited `--import tsx` does not register it twice.
  */
-function spawn(): PooledWorker {
+function spawn(preload = false): PooledWorker {
   const tsxApi = import.meta.resolve('tsx/esm/api');
   const bootstrap = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(WORKER_URL.href)}); })`
     + '.catch((err) => { process.exitCode = 1; throw err; });';
-  const worker = new Worker(bootstrap, { eval: true, execArgv: [] });
+  const worker = new Worker(bootstrap, { eval: true, execArgv: [], workerData: { preload } });
   let loaded = () => {};
   const pooled: PooledWorker = { worker, job: undefined, listener: undefined, onExit: undefined, ready: new Promise<void>((resolve) => { loaded = resolve; }) };
   all.add(pooled);
@@ -88,13 +88,13 @@ export function startJob(count: number, request: Omit<PoolRequest, 'job'>, liste
 }
 
 /**
- * Starts workers until `count` are idle in the pool and waits until they have loaded, so the next
- * parallel call (and its default, see WorkerThreshold.warm) does not wait for a worker to load.
+ * Starts workers until `count` are idle in the pool and waits until they have loaded every method's
+ * modules (onnxruntime included), so the next parallel call does not wait for a worker to load.
  */
 export async function warmWorkers(count = 1): Promise<void> {
   const fresh: PooledWorker[] = [];
   while (idle.length < count) {
-    const pooled = spawn();
+    const pooled = spawn(true);
     idle.push(pooled);
     fresh.push(pooled);
   }

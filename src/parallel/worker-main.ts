@@ -4,7 +4,7 @@
  * error, every message tagged with the job number.
  */
 import { statSync } from 'node:fs';
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import type { TabularExplanationData } from '../attribution/tabular-explanation.js';
 import type { TabularModel } from '../models/tabular/model.js';
 import { sliceRows } from '../tabular/matrix.js';
@@ -20,7 +20,7 @@ let cached: { key: string; model: TabularModel } | undefined;
 
 async function modelFor(spec: WorkerModelSpec): Promise<TabularModel> {
   if (spec.kind !== 'onnx') return modelFromSpec(spec);
-  const key = JSON.stringify([spec.path, statSync(spec.path).mtimeMs, spec.options]);
+  const key = JSON.stringify([spec.path, statSync(spec.path, { throwIfNoEntry: false })?.mtimeMs ?? 0, spec.options]);
   if (cached?.key === key) return cached.model;
   cached?.model.dispose?.();
   cached = undefined;
@@ -71,4 +71,8 @@ let queue = Promise.resolve();
 port.on('message', (request: PoolRequest) => {
   queue = queue.then(() => runJob(request));
 });
+// Workers started ahead of calls (warmWorkers) load every method now; others load on first use.
+if ((workerData as { preload?: boolean } | null)?.preload) {
+  await Promise.all([import('../attribution/tabular-methods.js'), import('./pattern-plan.js'), import('../models/tabular/onnx.js')]);
+}
 port.postMessage({ type: 'ready' });
