@@ -44,7 +44,7 @@ def forward(cfg, W, tokens):
         if cfg['norm'] == 'rmsnorm':
             return rms(x, n['scale'])
         return layer_norm(x, n['scale'], n.get('bias', 0))
-    residuals, attentions = [x.copy()], []
+    residuals, attentions, head_outputs = [x.copy()], [], []
     for L in W['layers']:
         h = norm(x, L['attentionNorm'])
         q = (h @ L['wq'].T + L.get('bq', 0)).reshape(T, H, hd)
@@ -64,6 +64,7 @@ def forward(cfg, W, tokens):
             att[head] = s
             out[:, head, :] = s @ v[:, kvh, :]
         attentions.append(att)
+        head_outputs.append(np.stack([out[:, hh, :] @ L['wo'][:, hh * hd:(hh + 1) * hd].T for hh in range(H)]))
         x = x + out.reshape(T, dim) @ L['wo'].T + L.get('bo', 0)
         h = norm(x, L['mlpNorm'])
         a = h @ L['w1'].T + L.get('b1', 0)
@@ -81,6 +82,7 @@ def forward(cfg, W, tokens):
     else:
         U = W['tokenEmbedding'] if cfg['tiedUnembedding'] else W['unembedding']
         logits = xn @ U.T
+    forward.head_outputs = head_outputs
     return logits, attentions, residuals
 
 def random_model(cfg, rng, biases):
@@ -123,7 +125,8 @@ def random_models():
         runs = []
         for seq in tokens:
             logits, att, res = forward(cfg, W, seq)
-            runs.append({'tokens': seq, 'logits': tolist(logits), 'attentions': tolist(np.stack(att)), 'residuals': tolist(np.stack(res))})
+            runs.append({'tokens': seq, 'logits': tolist(logits), 'attentions': tolist(np.stack(att)), 'residuals': tolist(np.stack(res)),
+                         'headOutputs': tolist(np.stack(forward.head_outputs))})
         out.append({'name': name, 'config': cfg, 'weights': tolist(W), 'runs': runs})
     return out
 

@@ -34,13 +34,22 @@ function repeatKv(x: tf.Tensor4D, repeats: number): tf.Tensor4D {
   return tf.reshape(tiled, [b, kv * repeats, t, d]) as tf.Tensor4D;
 }
 
+export interface AttentionResult {
+  /** The block's output [batch, length, dim], bias included. */
+  output: tf.Tensor3D;
+  /** [batch, heads, query, key]; rows sum to 1. */
+  weights: tf.Tensor4D;
+  /** Each head's share of the output before the bias, [batch, heads, length, dim], when asked for. */
+  headOutputs?: tf.Tensor4D;
+}
+
 /**
- * Multi-head self-attention on normalised inputs x [batch, length, dim]. Returns the block's output
- * [batch, length, dim] and the attention weights [batch, heads, query, key] (rows sum to 1).
- * `mask` is added to the scores before the softmax (0 where allowed, a large negative where not).
+ * Multi-head self-attention on normalised inputs x [batch, length, dim]. `mask` is added to the
+ * scores before the softmax (0 where allowed, a large negative where not): [query, key] or
+ * [batch, 1, query, key].
  */
 export function selfAttention(x: tf.Tensor3D, weights: AttentionTensors, shape: AttentionShape,
-  rotary: RotaryTables | undefined, mask: tf.Tensor2D | undefined): { output: tf.Tensor3D; weights: tf.Tensor4D } {
+  rotary: RotaryTables | undefined, mask: tf.Tensor | undefined, headOutputs = false): AttentionResult {
   return tf.tidy(() => {
     const [b, t] = x.shape;
     let q = splitHeads(linear(x, weights.wqT, weights.bq), shape.heads, shape.headDim);
@@ -55,7 +64,19 @@ export function selfAttention(x: tf.Tensor3D, weights: AttentionTensors, shape: 
     let scores = tf.mul(tf.matMul(q, tf.transpose(k, [0, 1, 3, 2])), 1 / Math.sqrt(shape.headDim));
     if (mask) scores = tf.add(scores, mask);
     const attention = tf.softmax(scores) as tf.Tensor4D;
-    const mixed = tf.reshape(tf.transpose(tf.matMul(attention, v), [0, 2, 1, 3]), [b, t, shape.heads * shape.headDim]);
-    return { output: linear(mixed, weights.woT, weights.bo) as tf.Tensor3D, weights: attention };
-  });
+    const values = tf.matMul(attention, v) as tf.Tensor4D;
+    const mixed = tf.reshape(tf.transpose(values, [0, 2, 1, 3]), [b, t, shape.heads * shape.headDim]);
+    const result: AttentionResult = { output: linear(mixed, weights.woT, weights.bo) as tf.Tensor3D, weights: attention };
+    if (headOutputs) result.headOutputs = perHeadOutputs(values, weights.woT, shape);
+    return result as unknown as tf.TensorContainer;
+  }) as unknown as AttentionResult;
+}
+
+/** Head h's values [.., h, t, headDim] through its rows of Wo: the output is the sum over heads (plus bo). */
+function perHeadOutputs(values: tf.Tensor4D, woT: tf.Tensor2D, shape: AttentionShape): tf.Tensor4D {
+  const [b, h, t, d] = values.shape;
+  const dim = woT.shape[1];
+  const byHead = tf.reshape(tf.transpose(values, [1, 0, 2, 3]), [h, b * t, d]);
+  const projected = tf.matMul(byHead, tf.reshape(woT, [shape.heads, shape.headDim, dim]));
+  return tf.transpose(tf.reshape(projected, [h, b, t, dim]), [1, 0, 2, 3]) as tf.Tensor4D;
 }

@@ -10,6 +10,24 @@ export interface ResidualStreams {
   values: Float32Array;
 }
 
+/**
+ * What each block writes into the residual stream, for direct logit attribution: the final residual
+ * is the embeddings (with learned positions) plus, over layers, the heads' outputs, the attention
+ * bias bo and the MLP output.
+ */
+export interface ResidualComponents {
+  layers: number;
+  heads: number;
+  length: number;
+  dim: number;
+  /** [layer][head][position][dim] */
+  headOutputs: Float32Array;
+  /** [layer][dim]: the attention output bias bo (zeros when the model has none). */
+  attentionBiases: Float32Array;
+  /** [layer][position][dim] */
+  mlpOutputs: Float32Array;
+}
+
 /** What `Transformer.run` returns for one input sequence: plain data, no tensors. */
 export interface TransformerRun {
   tokens: number[];
@@ -19,6 +37,7 @@ export interface TransformerRun {
   logits: Float32Array[];
   attentions?: AttentionMaps;
   residuals?: ResidualStreams;
+  components?: ResidualComponents;
 }
 
 export interface RunOptions {
@@ -26,4 +45,6 @@ export interface RunOptions {
   attentions?: boolean;
   /** Return the residual stream after the embeddings and after every layer. */
   residuals?: boolean;
+  /** Return each head's and each MLP's write to the residual stream (direct logit attribution). */
+  components?: boolean;
 }

@@ -30,6 +30,10 @@ export interface ForwardTensors {
   attentions?: tf.Tensor4D[];
   /** The embeddings (with learned positions added) and each layer's output, each [batch, length, dim]. */
   residuals?: tf.Tensor3D[];
+  /** Per layer, each head's write to the residual stream [batch, heads, length, dim] (the attention bias bo excluded). */
+  headOutputs?: tf.Tensor4D[];
+  /** Per layer, the MLP's write to the residual stream [batch, length, dim]. */
+  mlpOutputs?: tf.Tensor3D[];
 }
 
 export interface TransformerOptions {
@@ -157,6 +161,8 @@ export class Transformer {
     const eps = config.normEps ?? 1e-5;
     const attentions: tf.Tensor4D[] = [];
     const residuals: tf.Tensor3D[] = [];
+    const headOutputs: tf.Tensor4D[] = [];
+    const mlpOutputs: tf.Tensor3D[] = [];
     const logits = tf.tidy(() => {
       let x: tf.Tensor3D = embedded;
       if (this.positionEmbedding) {
@@ -169,10 +175,13 @@ export class Transformer {
       if (options.residuals) residuals.push(tf.keep(x.clone()));
       for (const layer of this.layerTensors) {
         const attended = selfAttention(applyNorm(x, config.norm, layer.attentionNorm, eps) as tf.Tensor3D,
-          layer.attention, shape, rotary, mask);
+          layer.attention, shape, rotary, mask, options.components);
         if (options.attentions) attentions.push(tf.keep(attended.weights));
+        if (options.components) headOutputs.push(tf.keep(attended.headOutputs!));
         x = tf.add(x, attended.output);
-        x = tf.add(x, feedForward(applyNorm(x, config.norm, layer.mlpNorm, eps), layer.mlp, config.mlp));
+        const mlpOut = feedForward(applyNorm(x, config.norm, layer.mlpNorm, eps), layer.mlp, config.mlp) as tf.Tensor3D;
+        if (options.components) mlpOutputs.push(tf.keep(mlpOut));
+        x = tf.add(x, mlpOut);
         if (options.residuals) residuals.push(tf.keep(x.clone()));
       }
       const normalised = this.finalNorm(x);
@@ -190,6 +199,8 @@ export class Transformer {
       logits,
       attentions: options.attentions ? attentions : undefined,
       residuals: options.residuals ? residuals : undefined,
+      headOutputs: options.components ? headOutputs : undefined,
+      mlpOutputs: options.components ? mlpOutputs : undefined,
     };
   }
 
@@ -212,6 +223,8 @@ export class Transformer {
       const rowsPerInput = this.config.classifier ? 1 : length;
       const attentionValues = result.attentions?.map((a) => a.dataSync() as Float32Array);
       const residualValues = result.residuals?.map((r) => r.dataSync() as Float32Array);
+      const headValues = result.headOutputs?.map((r) => r.dataSync() as Float32Array);
+      const mlpValues = result.mlpOutputs?.map((r) => r.dataSync() as Float32Array);
       return sequences.map((tokens, b) => {
         const tokenNames = tokens.map((id) => this.tokenName(id));
         const logits: Float32Array[] = [];
@@ -222,12 +235,23 @@ export class Transformer {
         const run: TransformerRun = { tokens: [...tokens], tokenNames, logits };
         if (attentionValues) run.attentions = this.attentionMaps(attentionValues, b, length, tokenNames);
         if (residualValues) run.residuals = this.residualStreams(residualValues, b, length);
+        if (headValues && mlpValues) {
+          const dim = this.config.dim;
+          run.components = {
+            layers: headValues.length, heads: this.config.heads, length, dim,
+            headOutputs: rowOf(headValues, b, this.config.heads * length * dim),
+            attentionBiases: this.attentionBiases(),
+            mlpOutputs: rowOf(mlpValues, b, length * dim),
+          };
+        }
         return run;
       });
     } finally {
       result.logits.dispose();
       result.attentions?.forEach((t) => t.dispose());
       result.residuals?.forEach((t) => t.dispose());
+      result.headOutputs?.forEach((t) => t.dispose());
+      result.mlpOutputs?.forEach((t) => t.dispose());
     }
   }
 
@@ -295,6 +319,16 @@ export class Transformer {
     return tf.tensor2d(flat, [sequences.length, length], 'int32');
   }
 
+  /** Each layer's attention output bias bo ([layers * dim], zeros when the model has none). */
+  private attentionBiases(): Float32Array {
+    const dim = this.config.dim;
+    const out = new Float32Array(this.config.layers * dim);
+    this.layerTensors.forEach((layer, l) => {
+      if (layer.attention.bo) out.set(layer.attention.bo.dataSync() as Float32Array, l * dim);
+    });
+    return out;
+  }
+
   private attentionMaps(perLayer: Float32Array[], b: number, length: number, tokens: string[]): AttentionMaps {
     const heads = this.config.heads;
     const block = heads * length * length;
@@ -311,6 +345,13 @@ export class Transformer {
     const layerNames = ['embed', ...Array.from({ length: perLayer.length - 1 }, (_, i) => `layer ${i}`)];
     return { layerNames, length, dim, values };
   }
+}
+
+/** Row b of each layer's [batch, ...] values, concatenated over layers. */
+function rowOf(perLayer: Float32Array[], b: number, block: number): Float32Array {
+  const out = new Float32Array(perLayer.length * block);
+  perLayer.forEach((values, layer) => out.set(values.subarray(b * block, (b + 1) * block), layer * block));
+  return out;
 }
 
 /** [out, in] row-major to an [in, out] tensor. */

@@ -14,7 +14,7 @@ interface Reference {
   name: string;
   config: TransformerConfig;
   weights: unknown;
-  runs: { tokens: number[]; logits: number[]; attentions: number[]; residuals: number[] }[];
+  runs: { tokens: number[]; logits: number[]; attentions: number[]; residuals: number[]; headOutputs: number[] }[];
 }
 
 const references: Reference[] = JSON.parse(readFileSync(new URL('./random-models.json', import.meta.url), 'utf8'));
@@ -59,6 +59,35 @@ describe('transformer against a NumPy float64 forward', () => {
         assert.equal(run.attentions!.causal, ref.config.causal);
         assert.deepEqual(run.residuals!.layerNames, ['embed', 'layer 0', 'layer 1']);
       });
+      model.dispose();
+    });
+  }
+
+  for (const ref of references) {
+    it(`${ref.name}: each layer's residual update is the sum of its heads' outputs, the attention bias and the MLP output`, () => {
+      const model = build(ref);
+      const run = model.runBatch(ref.runs.map((r) => r.tokens), { residuals: true, components: true })[1];
+      const { layers, heads, length, dim, headOutputs, attentionBiases, mlpOutputs } = run.components!;
+      const residual = run.residuals!.values;
+      let worst = 0;
+      let largestHead = 0;
+      for (let l = 0; l < layers; l++) {
+        for (let p = 0; p < length; p++) {
+          for (let c = 0; c < dim; c++) {
+            let update = attentionBiases[l * dim + c] + mlpOutputs[(l * length + p) * dim + c];
+            for (let h = 0; h < heads; h++) {
+              const v = headOutputs[((l * heads + h) * length + p) * dim + c];
+              largestHead = Math.max(largestHead, Math.abs(v));
+              update += v;
+            }
+            const actual = residual[((l + 1) * length + p) * dim + c] - residual[(l * length + p) * dim + c];
+            worst = Math.max(worst, Math.abs(actual - update));
+          }
+        }
+      }
+      assert.ok(worst < 1e-4, `components miss the residual update by ${worst}`);
+      assert.ok(largestHead > 1e-2, 'head outputs must not be trivially zero');
+      assert.ok(maxAbsDiff(headOutputs, ref.runs[1].headOutputs) < 1e-4, 'head outputs against NumPy');
       model.dispose();
     });
   }
@@ -174,13 +203,13 @@ describe('transformer behind the core Model interface', () => {
     const model = new TransformerModel(transformer, { length: 6 });
     const embedded = model.embed([decoderRef.runs[0].tokens]);
     const cycle = async () => {
-      transformer.run(decoderRef.runs[0].tokens, { attentions: true, residuals: true });
+      transformer.run(decoderRef.runs[0].tokens, { attentions: true, residuals: true, components: true });
       transformer.generate([1, 2], 2);
       tf.dispose(await model.forward(embedded));
       const g = await model.gradients(embedded, { target: { kind: 'index', indices: Int32Array.of(3) } });
       tf.dispose([g.selected, g.inputGradients]);
-      const f = transformer.forwardEmbeddings(embedded, { attentions: true, residuals: true });
-      tf.dispose([f.logits, ...f.attentions!, ...f.residuals!]);
+      const f = transformer.forwardEmbeddings(embedded, { attentions: true, residuals: true, components: true });
+      tf.dispose([f.logits, ...f.attentions!, ...f.residuals!, ...f.headOutputs!, ...f.mlpOutputs!]);
     };
     await cycle();
     const before = tf.memory().numTensors;
