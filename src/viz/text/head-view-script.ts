@@ -69,10 +69,11 @@ export const HEAD_VIEW_SCRIPT = String.raw`
 
   // ---- lines view ---------------------------------------------------------------------------------
   var lines = $('gb-lines-canvas'), lctx = lines.getContext('2d');
-  var rowH = n > 200 ? 13 : n > 80 ? 15 : 20, fontPx = rowH >= 20 ? 13 : rowH >= 15 ? 11 : 10, topPad = 8, colW = 0, W = 0;
+  var rowH = n > 200 ? 13 : n > 80 ? 15 : 20, fontPx = rowH >= 20 ? 13 : rowH >= 15 ? 11 : 10, topPad = 8, colW = 0, W = 0, numW = 0;
   function sizeLines() {
     lctx.font = fontPx + 'px "DejaVu Sans", Verdana, sans-serif';
-    colW = Math.min(160, Math.max.apply(null, tokens.map(function (t) { return lctx.measureText(t).width; })) + 12);
+    numW = n > 30 ? lctx.measureText(String(n - 1)).width + 6 : 0;
+    colW = Math.min(160, Math.max.apply(null, tokens.map(function (t) { return lctx.measureText(t).width; })) + 12) + numW;
     W = Math.max(420, Math.min(900, lines.parentElement.clientWidth - 4));
     var H = topPad * 2 + n * rowH, dpr = window.devicePixelRatio || 1;
     lines.width = Math.round(W * dpr); lines.height = Math.round(H * dpr);
@@ -90,18 +91,19 @@ export const HEAD_VIEW_SCRIPT = String.raw`
     var shade = f ? (f.side === 'q' ? meanRow(f.index) : meanColumn(f.index)) : null;
     var shadeMax = 0; if (shade) for (var s = 0; s < n; s++) shadeMax = Math.max(shadeMax, shade[s]);
     for (var i = 0; i < n; i++) {
-      var lt = clip(tokens[i], colW - 10), rt = lt;
+      var lt = clip(tokens[i], colW - numW - 10), rt = lt;
       // The focused token, and the tokens on the other side shaded by their weight.
-      if (f && f.side === 'q' && f.index === i) { lctx.fillStyle = '#ffe08a'; lctx.fillRect(2, y(i) - rowH / 2 + 1, colW - 4, rowH - 2); }
-      if (f && f.side === 'k' && f.index === i) { lctx.fillStyle = '#ffe08a'; lctx.fillRect(W - colW + 2, y(i) - rowH / 2 + 1, colW - 4, rowH - 2); }
+      if (f && f.side === 'q' && f.index === i) { lctx.fillStyle = '#ffe08a'; lctx.fillRect(2 + numW, y(i) - rowH / 2 + 1, colW - numW - 4, rowH - 2); }
+      if (f && f.side === 'k' && f.index === i) { lctx.fillStyle = '#ffe08a'; lctx.fillRect(W - colW + 2, y(i) - rowH / 2 + 1, colW - numW - 4, rowH - 2); }
       if (shade && shade[i] > 0) {
         var c = blue(shade[i] / (shadeMax || 1));
         lctx.fillStyle = 'rgb(' + c.map(Math.round).join(',') + ')';
-        if (f.side === 'q') lctx.fillRect(W - colW + 2, y(i) - rowH / 2 + 1, colW - 4, rowH - 2); else lctx.fillRect(2, y(i) - rowH / 2 + 1, colW - 4, rowH - 2);
+        if (f.side === 'q') lctx.fillRect(W - colW + 2, y(i) - rowH / 2 + 1, colW - numW - 4, rowH - 2); else lctx.fillRect(2 + numW, y(i) - rowH / 2 + 1, colW - numW - 4, rowH - 2);
       }
       lctx.fillStyle = '#333';
       lctx.textAlign = 'right'; lctx.fillStyle = shade && f.side === 'k' && shade[i] / (shadeMax || 1) > 0.6 ? '#fff' : '#333'; lctx.fillText(lt, colW - 6, y(i));
       lctx.textAlign = 'left'; lctx.fillStyle = shade && f.side === 'q' && shade[i] / (shadeMax || 1) > 0.6 ? '#fff' : '#333'; lctx.fillText(rt, W - colW + 6, y(i));
+      if (numW) { lctx.fillStyle = '#aaa'; lctx.textAlign = 'left'; lctx.fillText(String(i), 2, y(i)); lctx.textAlign = 'right'; lctx.fillText(String(i), W - 2, y(i)); }
     }
     var perToken = f ? K : Math.max(1, Math.min(K, +linesIn.value || 1));
     var minW = f ? 0.005 : 0.02;
@@ -190,7 +192,14 @@ export const HEAD_VIEW_SCRIPT = String.raw`
       for (var h = 0; h < p.heads; h++) {
         // Max-pool the weights into T x T pixels, so a sharp head stays visible at 512 tokens.
         var m = p.first + h, buf = new Float64Array(T * T), max = 0;
-        for (var q = 0; q < n; q++) { var py = Math.floor(q * T / n); for (var j = 0; j < K; j++) { var w = weight(m, q, j), px = Math.floor(key(m, q, j) * T / n), o = py * T + px; if (w > buf[o]) buf[o] = w; if (w > max) max = w; } }
+        for (var q = 0; q < n; q++) {
+          var y0 = Math.floor(q * T / n), y1 = Math.max(y0 + 1, Math.floor((q + 1) * T / n));
+          for (var j = 0; j < K; j++) {
+            var w = weight(m, q, j), kk = key(m, q, j), x0 = Math.floor(kk * T / n), x1 = Math.max(x0 + 1, Math.floor((kk + 1) * T / n));
+            if (w > max) max = w;
+            for (var py = y0; py < y1; py++) for (var px = x0; px < x1; px++) if (w > buf[py * T + px]) buf[py * T + px] = w;
+          }
+        }
         for (var i = 0; i < T * T; i++) { var c = blue(buf[i] / (max || 1)); img.data[i * 4] = c[0]; img.data[i * 4 + 1] = c[1]; img.data[i * 4 + 2] = c[2]; img.data[i * 4 + 3] = 255; }
         var x = labelW + h * (T + 4), yy = 22 + pi * (T + 4);
         gctx.putImageData(img, x * dpr, yy * dpr);
