@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
 import { UsageError } from '../../errors.js';
-import type { AttentionMaps } from '../../attention/types.js';
 import { headDim, kvHeads, validateConfig, type TransformerConfig } from './config.js';
 import { validateWeights, type NormWeights, type TransformerWeights } from './weights.js';
 import { applyNorm, type NormTensors } from './norm.js';
@@ -8,7 +7,7 @@ import { selfAttention, type AttentionTensors } from './attention.js';
 import { feedForward, type MlpTensors } from './mlp.js';
 import { linear } from './linear.js';
 import { rotaryTables } from './rotary.js';
-import type { ResidualStreams, RunOptions, TransformerRun } from './results.js';
+import type { RunOptions, TransformerRun } from './results.js';
 
 interface LayerTensors {
   attentionNorm: NormTensors;
@@ -20,6 +19,11 @@ interface LayerTensors {
 export interface ForwardOptions extends RunOptions {
   /** Position of the first input (for learned or rotary positions); 0 by default. */
   positionOffset?: number;
+  /**
+   * [batch, length], 1 for tokens and 0 for padding: padded keys get no attention, and mean or last
+   * pooling skip padded positions. Pad on the right, so real tokens keep their positions.
+   */
+  paddingMask?: tf.Tensor2D;
 }
 
 /** Tensors of one forward pass; the caller owns and disposes them. */
@@ -154,6 +158,10 @@ export class Transformer {
     const [batch, length] = embedded.shape;
     const offset = options.positionOffset ?? 0;
     if (length === 0) throw new UsageError(`${this.name}: the input is empty`, 'give at least one token');
+    const padding = options.paddingMask;
+    if (padding && (padding.rank !== 2 || padding.shape[0] !== batch || padding.shape[1] !== length)) {
+      throw new UsageError(`${this.name}: the padding mask has shape [${padding.shape.join(', ')}]`, `give [${batch}, ${length}]`);
+    }
     if (offset + length > config.maxLength) {
       throw new UsageError(`${this.name}: ${offset + length} positions exceed the model's context of ${config.maxLength}`,
         `shorten the input to at most ${config.maxLength} tokens`);
@@ -170,7 +178,7 @@ export class Transformer {
       }
       const rotary = config.positional === 'rotary'
         ? rotaryTables(length, offset, headDim(config), config.ropeTheta ?? 10000) : undefined;
-      const mask = config.causal ? causalMask(length) : undefined;
+      const mask = attentionMask(config.causal ? causalMask(length) : undefined, options.paddingMask, batch, length);
       const shape = { heads: config.heads, kvHeads: kvHeads(config), headDim: headDim(config) };
       if (options.residuals) residuals.push(tf.keep(x.clone()));
       for (const layer of this.layerTensors) {
@@ -188,7 +196,14 @@ export class Transformer {
       const classifier = config.classifier;
       if (!classifier) return linear(normalised, this.unembeddingT!);
       let pooled: tf.Tensor;
-      if (classifier.pooling === 'mean') pooled = tf.mean(normalised, 1);
+      const padding = options.paddingMask ? tf.cast(options.paddingMask, 'float32') : undefined;
+      if (padding && classifier.pooling !== 'first') {
+        // Weights over positions: the real tokens' mean, or a one-hot at each row's last real token.
+        const counts = tf.sum(padding, 1, true);
+        const weights = classifier.pooling === 'mean' ? tf.div(padding, counts)
+          : tf.oneHot(tf.cast(tf.sub(tf.squeeze(counts, [1]), 1), 'int32'), length);
+        pooled = tf.sum(tf.mul(normalised, tf.expandDims(weights, 2)), 1);
+      } else if (classifier.pooling === 'mean') pooled = tf.mean(normalised, 1);
       else {
         const at = classifier.pooling === 'first' ? 0 : length - 1;
         pooled = tf.reshape(tf.slice(normalised, [0, at, 0], [batch, 1, config.dim]), [batch, config.dim]);
@@ -209,15 +224,25 @@ export class Transformer {
     return this.runBatch([tokens], options)[0];
   }
 
-  /** Several sequences of the same length in one batch. */
+  /**
+   * Several sequences in one batch. Shorter ones are padded on the right (with token 0, masked out
+   * of attention and pooling); each result covers only its own tokens.
+   */
   runBatch(sequences: number[][], options: RunOptions = {}): TransformerRun[] {
-    const ids = this.tokenTensor(sequences);
+    const length = Math.max(0, ...sequences.map((s) => s.length));
+    const padded = sequences.map((s) => (s.length < length ? [...s, ...new Array<number>(length - s.length).fill(0)] : s));
+    const ragged = sequences.some((s) => s.length !== length);
+    if (sequences.some((s) => s.length === 0)) throw new UsageError(`${this.name}: an empty sequence`, 'give at least one token per sequence');
+    const ids = this.tokenTensor(padded);
     const embedded = this.embed(ids);
     ids.dispose();
-    const result = this.forwardEmbeddings(embedded, options);
+    const paddingMask = ragged
+      ? tf.tensor2d(sequences.flatMap((s) => Array.from({ length }, (_, t) => (t < s.length ? 1 : 0))), [sequences.length, length])
+      : undefined;
+    const result = this.forwardEmbeddings(embedded, { ...options, paddingMask });
     embedded.dispose();
+    paddingMask?.dispose();
     try {
-      const length = sequences[0].length;
       const outputs = this.numOutputs;
       const logitValues = result.logits.dataSync() as Float32Array;
       const rowsPerInput = this.config.classifier ? 1 : length;
@@ -225,23 +250,35 @@ export class Transformer {
       const residualValues = result.residuals?.map((r) => r.dataSync() as Float32Array);
       const headValues = result.headOutputs?.map((r) => r.dataSync() as Float32Array);
       const mlpValues = result.mlpOutputs?.map((r) => r.dataSync() as Float32Array);
+      const { heads, dim } = this.config;
+      const batch = sequences.length;
       return sequences.map((tokens, b) => {
+        const n = tokens.length;
         const tokenNames = tokens.map((id) => this.tokenName(id));
         const logits: Float32Array[] = [];
-        for (let r = 0; r < rowsPerInput; r++) {
+        for (let r = 0; r < Math.min(rowsPerInput, n); r++) {
           const start = (b * rowsPerInput + r) * outputs;
           logits.push(logitValues.slice(start, start + outputs));
         }
         const run: TransformerRun = { tokens: [...tokens], tokenNames, logits };
-        if (attentionValues) run.attentions = this.attentionMaps(attentionValues, b, length, tokenNames);
-        if (residualValues) run.residuals = this.residualStreams(residualValues, b, length);
+        const crop = (perLayer: Float32Array[], groups: number, last: number, cropLast: boolean) =>
+          cropRows(perLayer, { batch, groups, length, last }, b, n, cropLast);
+        if (attentionValues) {
+          run.attentions = {
+            tokens: tokenNames, layers: attentionValues.length, heads, length: n, causal: this.config.causal,
+            weights: crop(attentionValues, heads, length, true),
+          };
+        }
+        if (residualValues) {
+          const layerNames = ['embed', ...Array.from({ length: residualValues.length - 1 }, (_, i) => `layer ${i}`)];
+          run.residuals = { layerNames, length: n, dim, values: crop(residualValues, 1, dim, false) };
+        }
         if (headValues && mlpValues) {
-          const dim = this.config.dim;
           run.components = {
-            layers: headValues.length, heads: this.config.heads, length, dim,
-            headOutputs: rowOf(headValues, b, this.config.heads * length * dim),
+            layers: headValues.length, heads, length: n, dim,
+            headOutputs: crop(headValues, heads, dim, false),
             attentionBiases: this.attentionBiases(),
-            mlpOutputs: rowOf(mlpValues, b, length * dim),
+            mlpOutputs: crop(mlpValues, 1, dim, false),
           };
         }
         return run;
@@ -328,29 +365,27 @@ export class Transformer {
     });
     return out;
   }
-
-  private attentionMaps(perLayer: Float32Array[], b: number, length: number, tokens: string[]): AttentionMaps {
-    const heads = this.config.heads;
-    const block = heads * length * length;
-    const weights = new Float32Array(perLayer.length * block);
-    perLayer.forEach((values, layer) => weights.set(values.subarray(b * block, (b + 1) * block), layer * block));
-    return { tokens, layers: perLayer.length, heads, length, causal: this.config.causal, weights };
-  }
-
-  private residualStreams(perLayer: Float32Array[], b: number, length: number): ResidualStreams {
-    const dim = this.config.dim;
-    const block = length * dim;
-    const values = new Float32Array(perLayer.length * block);
-    perLayer.forEach((layerValues, layer) => values.set(layerValues.subarray(b * block, (b + 1) * block), layer * block));
-    const layerNames = ['embed', ...Array.from({ length: perLayer.length - 1 }, (_, i) => `layer ${i}`)];
-    return { layerNames, length, dim, values };
-  }
 }
 
-/** Row b of each layer's [batch, ...] values, concatenated over layers. */
-function rowOf(perLayer: Float32Array[], b: number, block: number): Float32Array {
-  const out = new Float32Array(perLayer.length * block);
-  perLayer.forEach((values, layer) => out.set(values.subarray(b * block, (b + 1) * block), layer * block));
+/**
+ * Row b of each layer's [batch, groups, length, last] values, keeping the first n positions (and the
+ * first n of the last axis when it is also positions), concatenated over layers.
+ */
+function cropRows(perLayer: Float32Array[], shape: { batch: number; groups: number; length: number; last: number },
+  b: number, n: number, cropLast: boolean): Float32Array {
+  const { groups, length, last } = shape;
+  const width = cropLast ? n : last;
+  const out = new Float32Array(perLayer.length * groups * n * width);
+  let at = 0;
+  for (const values of perLayer) {
+    for (let g = 0; g < groups; g++) {
+      for (let p = 0; p < n; p++) {
+        const start = ((b * groups + g) * length + p) * last;
+        out.set(values.subarray(start, start + width), at);
+        at += width;
+      }
+    }
+  }
   return out;
 }
 
@@ -361,6 +396,13 @@ function transposeToTensor(values: Float32Array, out: number, inner: number): tf
     for (let i = 0; i < inner; i++) t[i * out + o] = values[o * inner + i];
   }
   return tf.tensor2d(t, [inner, out]);
+}
+
+/** The causal mask [length, length] and the padding of keys [batch, 1, 1, length], added together. */
+function attentionMask(causal: tf.Tensor2D | undefined, padding: tf.Tensor2D | undefined, batch: number, length: number): tf.Tensor | undefined {
+  if (!padding) return causal;
+  const keys = tf.reshape(tf.mul(tf.sub(1, tf.cast(padding, 'float32')), MASKED), [batch, 1, 1, length]);
+  return causal ? tf.add(keys, causal) : keys;
 }
 
 /** 0 where key <= query, a large negative elsewhere. */

@@ -92,6 +92,25 @@ describe('transformer against a NumPy float64 forward', () => {
     });
   }
 
+  for (const ref of references) {
+    it(`${ref.name}: a ragged batch (padded and masked) gives each sequence the results of running it alone`, () => {
+      const model = build(ref);
+      const sequences = [ref.runs[0].tokens.slice(0, 2), ref.runs[1].tokens, ref.runs[0].tokens.slice(0, 4)];
+      const together = model.runBatch(sequences, { attentions: true, residuals: true, components: true });
+      sequences.forEach((tokens, b) => {
+        const alone = model.run(tokens, { attentions: true, residuals: true, components: true });
+        const got = together[b];
+        assert.equal(got.logits.length, alone.logits.length);
+        got.logits.forEach((row, i) => assert.ok(maxAbsDiff(row, alone.logits[i]) < 1e-5, 'logits'));
+        assert.equal(got.attentions!.length, tokens.length);
+        assert.ok(maxAbsDiff(got.attentions!.weights, alone.attentions!.weights) < 1e-6, 'attentions');
+        assert.ok(maxAbsDiff(got.residuals!.values, alone.residuals!.values) < 1e-5, 'residuals');
+        assert.ok(maxAbsDiff(got.components!.headOutputs, alone.components!.headOutputs) < 1e-5, 'head outputs');
+      });
+      model.dispose();
+    });
+  }
+
   it('attention rows sum to 1, and a causal model puts no weight on later keys', () => {
     const model = build(decoderRef);
     const { attentions } = model.run(decoderRef.runs[0].tokens, { attentions: true });
@@ -244,9 +263,10 @@ describe('transformer input errors', () => {
       /unembedding is missing/);
     const model = build(decoderRef);
     assert.throws(() => model.run([1, 13]), /token id 13 at position 1 is outside the vocabulary of 13/);
-    assert.throws(() => model.run([]), /no tokens/);
+    assert.throws(() => model.run([]), /an empty sequence/);
+    assert.throws(() => model.runBatch([]), /no tokens/);
     assert.throws(() => model.run([1, 2, 3, 4, 5, 6, 7, 8]), /8 positions exceed the model's context of 7/);
-    assert.throws(() => model.runBatch([[1, 2], [1]]), /different lengths/);
+    assert.throws(() => model.runBatch([[1, 2], []]), /an empty sequence/);
     assert.throws(() => new TransformerModel(model, { length: 8 }), /does not fit the context of 7/);
     model.dispose();
     assert.throws(() => model.run([1]), /has been disposed/);
