@@ -105,6 +105,14 @@ describe('llama2.c checkpoints: aidreams260K', () => {
     assert.deepEqual(model.encode('a', { bos: false, eos: true }), [262, 2]);
   });
 
+  it('text longer than the context is refused with the limit; unknown characters fall back to bytes', () => {
+    assert.throws(() => model.runText('word '.repeat(200)), (e: unknown) => e instanceof UsageError
+      && /positions exceed the model's context of 128/.test(e.message) && /shorten the input to at most 128 tokens/.test(e.message));
+    const ids = model.encode('\u{1F600}');
+    assert.deepEqual(ids, [1, 429, 0xf0 + 3, 0x9f + 3, 0x98 + 3, 0x80 + 3]);
+    assert.equal(model.decode(ids.slice(1)), '\u{1F600}');
+  });
+
   it('generate() continues a text prompt greedily', () => {
     const { tokens, text } = model.generate('"Echoes of vectors', 8);
     const ids = model.encode('"Echoes of vectors');

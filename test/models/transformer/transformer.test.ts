@@ -1,4 +1,4 @@
-import { before, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
@@ -162,6 +162,33 @@ describe('transformer against a NumPy float64 forward', () => {
     assert.equal(generated.length, 3);
     assert.throws(() => model.generate(prompt, 5), /exceed the context of 7/);
     model.dispose();
+  });
+});
+
+describe('transformer on the cpu backend', () => {
+  after(async () => useBackend('wasm'));
+
+  it('gives the NumPy logits and the wasm gradients', async () => {
+    await useBackend('wasm');
+    const onWasm = build(classifierRef);
+    const wasmModel = new TransformerModel(onWasm, { length: 5 });
+    const target = { kind: 'index' as const, indices: Int32Array.of(1) };
+    const x = wasmModel.embed([classifierRef.runs[0].tokens]);
+    const wasmGrads = await wasmModel.gradients(x, { target });
+    const expectedGradients = wasmGrads.inputGradients.dataSync().slice();
+    const embedded = x.dataSync().slice();
+    tf.dispose([x, wasmGrads.selected, wasmGrads.inputGradients]);
+    onWasm.dispose();
+    await useBackend('cpu');
+    const onCpu = build(classifierRef);
+    const logits = onCpu.run(classifierRef.runs[0].tokens).logits[0];
+    assert.ok(maxAbsDiff(logits, classifierRef.runs[0].logits) < 1e-4);
+    const cpuModel = new TransformerModel(onCpu, { length: 5 });
+    const input = tf.tensor3d(embedded, [1, 5, 8]);
+    const grads = await cpuModel.gradients(input, { target });
+    assert.ok(maxAbsDiff(grads.inputGradients.dataSync(), expectedGradients) < 1e-4);
+    tf.dispose([input, grads.selected, grads.inputGradients]);
+    onCpu.dispose();
   });
 });
 
