@@ -71,3 +71,24 @@ for (const [label, model] of [['direct TabularModel', direct], ['functionModel',
   console.log(`KernelSHAP, 1 row x 2048 coalitions x 10 background rows, 30 features (${label}): median ${median(wall).toFixed(1)} ms wall `
     + `(min ${Math.min(...wall).toFixed(1)}), median ${median(cpu).toFixed(1)} ms CPU over ${wall.length} runs; shap 0.49: ~38 ms`);
 }
+
+// Worker threads (src/parallel): 20 rows of the credit ONNX model (61 features, nsamples 'auto' = 2170
+// coalitions, 10 k-means background rows) on 1 and 2 threads; every row's numbers are the same on both.
+{
+  const { explainTabular } = await import('../src/attribution/tabular-methods.js');
+  const { loadOnnxTabularModel } = await import('../src/models/tabular/onnx.js');
+  const { loadTabularData } = await import('../src/tabular/dataset.js');
+  const { kmeansSummary } = await import('../src/stats/kmeans.js');
+  const { sliceRows } = await import('../src/tabular/matrix.js');
+  const { compareThreads } = await import('../src/parallel/bench-compare.js');
+  const model = await loadOnnxTabularModel('models/credit/model.onnx');
+  const credit = loadTabularData('data/tabular/german_credit.csv', { schema: 'models/credit/schema.json' });
+  const summary = kmeansSummary(credit.x, 10, 0);
+  const rows = sliceRows(credit.x, 0, 20);
+  const cmp = await compareThreads((workers) => explainTabular(model, rows, 'kernel-shap', {
+    background: summary.centers, backgroundWeights: summary.weights, target: 1, seed: 0, workers,
+  }), 2, Math.max(3, Math.min(7, Math.round(repeats / 6))));
+  console.log(`KernelSHAP, 20 rows of the credit ONNX model, 2 threads: ${cmp.manyMs.toFixed(0)} ms vs ${cmp.oneMs.toFixed(0)} ms on 1 (median): `
+    + `x${cmp.speedup.toFixed(2)}; first call (starts a worker) ${cmp.firstCallMs.toFixed(0)} ms; CPU ${cmp.manyCpuMs.toFixed(0)} vs ${cmp.oneCpuMs.toFixed(0)} ms`);
+  model.dispose?.();
+}

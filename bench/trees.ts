@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { TreeShap } from '../src/attribution/tree/tree-shap.js';
+import { compareThreads } from '../src/parallel/bench-compare.js';
 import { loadXGBoostModel } from '../src/models/tabular/trees/xgboost.js';
 import { fromRows, sliceRows, type Matrix } from '../src/tabular/matrix.js';
 
@@ -54,4 +55,10 @@ for (const name of ['breast_cancer', 'adult']) {
   console.log(`  interactions       Glassbox ${fmt(inter)} rows/s` + (c.xgboostSpeed ? ` | XGBoost pred_interactions ${fmt(c.xgboostSpeed.interactionsRowsPerSecond1Thread)} rows/s (1 thread)` : ''));
   console.log(`  interventional     Glassbox ${fmt(interventional)} rows/s against 100 background rows`);
   if (c.xgboostSpeed) console.log(`  (XGBoost measured ${c.xgboostSpeed.date} on ${c.xgboostSpeed.machine})`);
+  // Worker threads (src/parallel): the same rows through explain() on 1 and 2 threads, numbers identical.
+  for (const rowsN of [2000, 20000]) {
+    const Xn = tile(c.rows, rowsN);
+    const cmp = await compareThreads((workers) => shap.explain(Xn, { workers }), 2, rowsN > 5000 ? 5 : 9);
+    console.log(`  ${rowsN} rows, 2 threads   ${cmp.manyMs.toFixed(0)} ms vs ${cmp.oneMs.toFixed(0)} ms on 1 (median): x${cmp.speedup.toFixed(2)}; first call ${cmp.firstCallMs.toFixed(0)} ms; CPU ${cmp.manyCpuMs.toFixed(0)} vs ${cmp.oneCpuMs.toFixed(0)} ms`);
+  }
 }

@@ -21,8 +21,16 @@ const flat = (table: number[][], width: number): Float64Array => {
   table.forEach((row, i) => out.set(row, i * width));
   return out;
 };
-const unflat = (data: Float64Array, rows: number, width: number): number[][] =>
-  Array.from({ length: rows }, (_, i) => Array.from(data.subarray(i * width, (i + 1) * width)));
+// Plain loops: several times faster than Array.from over subarrays, and this runs on the calling thread.
+const unflat = (data: Float64Array, rows: number, width: number): number[][] => {
+  const out: number[][] = new Array(rows);
+  for (let i = 0, k = 0; i < rows; i++) {
+    const row: number[] = new Array(width);
+    for (let j = 0; j < width; j++, k++) row[j] = data[k];
+    out[i] = row;
+  }
+  return out;
+};
 
 export function packExplanation(e: TabularExplanationData): { packed: PackedExplanation; transfer: ArrayBuffer[] } {
   const { values, attributions, baseValues, predictions, standardErrors, ...head } = e;

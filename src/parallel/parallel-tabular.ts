@@ -16,10 +16,10 @@ export const PARALLEL_COALITION_METHODS: readonly TabularMethodName[] = ['kernel
 
 /**
  * Rows from which two threads are the default (bench/kernel-shap.ts, 2 cores): one KernelSHAP row of
- * the credit ONNX model costs 50 to 100 ms, a new worker (tsx, onnxruntime, the model) 1 to 2 s, a
- * pooled one almost nothing.
+ * the credit ONNX model costs 50 to 120 ms, a new worker (tsx, onnxruntime, the model) 1 to 3 s, a
+ * pooled one almost nothing (20 rows: x1.76 with a pooled worker).
  */
-export const COALITION_PARALLEL_ROWS: WorkerThreshold = { cold: 16, warm: 2 };
+export const COALITION_PARALLEL_ROWS: WorkerThreshold = { cold: 24, warm: 4 };
 
 /**
  * The explanation computed on worker threads and this one, or undefined when the call stays on this

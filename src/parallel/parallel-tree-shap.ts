@@ -11,13 +11,23 @@ import { patternPlanFor } from './pattern-plan.js';
 import { resolveWorkers, runChunked, splitRows, type WorkerThreshold } from './run-chunks.js';
 
 /**
- * Rows from which two threads are the default (bench/trees.ts, 2 cores): a new worker takes 0.5 to 2 s
- * to load under tsx, while path-dependent TreeSHAP does 10,000 to 30,000 rows/s on the fixture models;
- * a pooled worker starts on a job within milliseconds.
+ * Rows from which two threads are the default (bench/trees.ts, 2 cores). Path-dependent TreeSHAP does
+ * 15,000 to 30,000 rows/s on the fixture models; a new worker takes 0.5 to 2 s to load under tsx, a
+ * pooled one starts on a job within milliseconds. Each row costs so little that the second thread's
+ * overhead (results crossing threads, a second isolate's JIT and GC) ate the gain below about 20,000
+ * rows on the busy shared machine where this was measured: hence high thresholds.
  */
-export const TREE_SHAP_PARALLEL_ROWS: WorkerThreshold = { cold: 20000, warm: 1000 };
+export const TREE_SHAP_PARALLEL_ROWS: WorkerThreshold = { cold: 50000, warm: 10000 };
 /** Chunks per thread: small enough to balance a late-starting worker, big enough to keep per-call costs low. */
 const CHUNKS_PER_THREAD = 16;
+
+const ensembleIds = new WeakMap<object, number>();
+let nextEnsembleId = 1;
+function idOf(ensemble: object): number {
+  let id = ensembleIds.get(ensemble);
+  if (id === undefined) ensembleIds.set(ensemble, (id = nextEnsembleId++));
+  return id;
+}
 
 export async function explainTreeShapParallel(
   shap: TreeShap,
@@ -42,6 +52,7 @@ export async function explainTreeShapParallel(
     task: {
       kind: 'tree-shap',
       ensemble: model.ensemble,
+      ensembleId: idOf(model.ensemble),
       modelOptions: spec.kind === 'tree-ensemble' ? spec.options : {},
       options: rest,
       patternPlan,

@@ -17,6 +17,8 @@ export type WorkerTask =
   | {
     kind: 'tree-shap';
     ensemble: TreeEnsemble;
+    /** Same id, same ensemble: a worker keeps the last one with its prepared leaf tables between calls. */
+    ensembleId: number;
     modelOptions: TreeModelOptions;
     options: Omit<TreeShapOptions, 'workers'>;
     /** Per output group, per tree: whether the calling thread uses leaf tables (true), Algorithm 2 (false) or has not decided (null). */

@@ -7,6 +7,7 @@ import { statSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { TabularExplanationData } from '../attribution/tabular-explanation.js';
 import type { TabularModel } from '../models/tabular/model.js';
+import type { TreeEnsemble } from '../models/tabular/trees/ensemble.js';
 import { sliceRows } from '../tabular/matrix.js';
 import { serializeError } from './errors.js';
 import { modelFromSpec, type WorkerModelSpec } from './model-spec.js';
@@ -29,6 +30,8 @@ async function modelFor(spec: WorkerModelSpec): Promise<TabularModel> {
   return model;
 }
 
+let lastEnsemble: { id: number; ensemble: TreeEnsemble } | undefined;
+
 async function runJob(request: PoolRequest): Promise<void> {
   const { task, rows, chunks, job } = request;
   const post = (m: WorkerMessage, transfer: ArrayBuffer[] = []) => port.postMessage({ ...m, job }, transfer);
@@ -40,7 +43,9 @@ async function runJob(request: PoolRequest): Promise<void> {
       const [{ TreeEnsembleModel }, { TreeShap }, { applyPatternPlan }] = await Promise.all([
         import('../models/tabular/trees/model.js'), import('../attribution/tree/tree-shap.js'), import('./pattern-plan.js'),
       ]);
-      const model = new TreeEnsembleModel(task.ensemble, task.modelOptions);
+      // The last ensemble is kept (with its leaf tables, which cost about as much as explaining the rows).
+      if (lastEnsemble?.id !== task.ensembleId) lastEnsemble = { id: task.ensembleId, ensemble: task.ensemble };
+      const model = new TreeEnsembleModel(lastEnsemble.ensemble, task.modelOptions);
       applyPatternPlan(model.ensemble, task.patternPlan);
       const shap = new TreeShap(model);
       run = async (c) => ({ ...shap.explainSync(sliceRows(rows, c.start, c.end), task.options) });
