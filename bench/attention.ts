@@ -5,7 +5,7 @@
  * sparsity (causal maps have half the edges). Run: npx tsx bench/attention.ts [--full-flow]
  */
 import { cpus } from 'node:os';
-import { attentionRollout } from '../src/attention/rollout.js';
+import { attentionRollout, attentionRolloutRows } from '../src/attention/rollout.js';
 import { attentionFlowRows } from '../src/attention/flow.js';
 import { headStatistics } from '../src/attention/head-statistics.js';
 import { Random } from '../src/util/random.js';
@@ -36,11 +36,13 @@ function median(times: number, fn: () => void): number {
 }
 
 const fmt = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`);
+const t0 = performance.now();
 console.log(`Attention methods, ${new Date().toISOString().slice(0, 10)}, ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, one thread, medians`);
 for (const causal of [false, true]) {
   const maps = randomMaps(12, 12, 512, causal);
   attentionRollout(maps);
   console.log(`rollout     12 layers x 12 heads x 512 tokens${causal ? ' causal' : '       '}: ${fmt(median(3, () => attentionRollout(maps)))}`);
+  console.log(`rollout, 1 row (class token / last position)          : ${fmt(median(3, () => attentionRolloutRows(maps, [causal ? 511 : 0])))}`);
   console.log(`head stats  12 layers x 12 heads x 512 tokens${causal ? ' causal' : '       '}: ${fmt(median(3, () => headStatistics(maps, { specialPositions: [0] })))}`);
 }
 for (const causal of [false, true]) {
@@ -58,3 +60,4 @@ if (process.argv.includes('--full-flow')) {
   const all = Array.from({ length: 128 }, (_, i) => i);
   console.log(`flow, full 128 x 128 matrix, 12 layers: ${fmt(median(1, () => attentionFlowRows(maps, all)))}`);
 }
+console.log(`(total ${fmt(performance.now() - t0)})`);

@@ -59,7 +59,11 @@ export const HEAD_VIEW_SCRIPT = String.raw`
   function fmt(v) { return v >= 0.1 ? v.toFixed(2) : v.toPrecision(2); }
   function describe() {
     var f = state.focus;
-    if (!f) { status.textContent = meta.note + ' Hover over a token to focus it; click to pin.'; return; }
+    if (!f) { status.textContent = meta.note + (state.view === 'matrix' ? ' Hover over a cell to read it; click to pin.' : ' Hover over a token to focus it; click to pin.'); return; }
+    if (f.cell !== undefined) {
+      status.textContent = '"' + tokens[f.index] + '" (' + f.index + ') -> "' + tokens[f.cell] + '" (' + f.cell + '): ' + fmt(matrixImage().dense[f.index * n + f.cell]) + (state.pinned ? '  [pinned]' : '');
+      return;
+    }
     var vals = f.side === 'q' ? meanRow(f.index) : meanColumn(f.index);
     var order = Array.from(vals.keys()).sort(function (a, b) { return vals[b] - vals[a]; }).slice(0, 6).filter(function (i) { return vals[i] > 0; });
     var who = '"' + tokens[f.index] + '" (' + f.index + ')';
@@ -139,16 +143,25 @@ export const HEAD_VIEW_SCRIPT = String.raw`
 
   // ---- matrix view ------------------------------------------------------------------------------
   var mat = $('gb-matrix-canvas'), mctx = mat.getContext('2d'), S = 0, off = document.createElement('canvas');
-  function drawMatrix() {
-    S = Math.max(256, Math.min(760, mat.parentElement.clientWidth - 4));
-    var dpr = window.devicePixelRatio || 1;
-    mat.width = Math.round(S * dpr); mat.height = Math.round(S * dpr); mat.style.width = S + 'px'; mat.style.height = S + 'px';
+  var matrixCache = { id: '', dense: null, vmax: 1 };
+  /** The dense mean over the selected heads, its colour scale and its pixels, rebuilt only when the selection changes. */
+  function matrixImage() {
+    var id = state.panel + ':' + state.head;
+    if (matrixCache.id === id) return matrixCache;
+    var octx = off.getContext('2d'), img = octx.createImageData(n, n), dense = new Float64Array(n * n), hs = heads();
     off.width = n; off.height = n;
-    var octx = off.getContext('2d'), img = octx.createImageData(n, n), dense = new Float64Array(n * n), hs = heads(), max = 0;
     hs.forEach(function (h) { var m = mapIndex(h); for (var q = 0; q < n; q++) for (var j = 0; j < K; j++) dense[q * n + key(m, q, j)] += weight(m, q, j) / hs.length; });
     var sorted = Float64Array.from(dense).sort(), vmax = sorted[Math.floor(0.99 * (sorted.length - 1))] || sorted[sorted.length - 1] || 1;
-    for (var i = 0; i < n * n; i++) { var c = blue(dense[i] / vmax); img.data[i * 4] = c[0]; img.data[i * 4 + 1] = c[1]; img.data[i * 4 + 2] = c[2]; img.data[i * 4 + 3] = 255; max = Math.max(max, dense[i]); }
+    for (var i = 0; i < n * n; i++) { var c = blue(dense[i] / vmax); img.data[i * 4] = c[0]; img.data[i * 4 + 1] = c[1]; img.data[i * 4 + 2] = c[2]; img.data[i * 4 + 3] = 255; }
     octx.putImageData(img, 0, 0);
+    matrixCache = { id: id, dense: dense, vmax: vmax };
+    $('gb-matrix-scale').textContent = 'colour: 0 (white) to ' + fmt(vmax) + ' (dark blue, the 99th percentile); rows = queries (attending), columns = keys (attended to)';
+    return matrixCache;
+  }
+  function drawMatrix() {
+    var size = Math.max(256, Math.min(760, mat.parentElement.clientWidth - 4)), dpr = window.devicePixelRatio || 1;
+    if (size !== S || mat.width !== Math.round(size * dpr)) { S = size; mat.width = Math.round(S * dpr); mat.height = Math.round(S * dpr); mat.style.width = S + 'px'; mat.style.height = S + 'px'; }
+    matrixImage();
     mctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     mctx.imageSmoothingEnabled = false;
     mctx.drawImage(off, 0, 0, S, S);
@@ -159,18 +172,13 @@ export const HEAD_VIEW_SCRIPT = String.raw`
       if (f.side === 'q') mctx.strokeRect(0.5, f.index * cs, S - 1, Math.max(cs, 1)); else mctx.strokeRect(f.index * cs, 0.5, Math.max(cs, 1), S - 1);
       if (f.cell !== undefined) mctx.strokeRect(f.cell * cs, f.index * cs, Math.max(cs, 2), Math.max(cs, 2));
     }
-    $('gb-matrix-scale').textContent = 'colour: 0 (white) to ' + fmt(vmax) + ' (dark blue), the 99th percentile; rows = queries, columns = keys';
-    mat.dataset.dense = '';
-    mat._dense = dense;
   }
   mat.addEventListener('mousemove', function (ev) {
     if (state.pinned) return;
     var p = pick(ev, mat), q = Math.floor(p.y / S * n), k = Math.floor(p.x / S * n);
     if (q < 0 || q >= n || k < 0 || k >= n) return;
     state.focus = { side: 'q', index: q, cell: k };
-    var v = mat._dense ? mat._dense[q * n + k] : 0;
     redraw();
-    requestAnimationFrame(function () { status.textContent = '"' + tokens[q] + '" (' + q + ') -> "' + tokens[k] + '" (' + k + '): ' + fmt(v) + (state.pinned ? '  [pinned]' : ''); });
   });
   mat.addEventListener('mouseleave', function () { if (!state.pinned) { state.focus = null; redraw(); } });
   mat.addEventListener('click', function () { state.pinned = !state.pinned; });
@@ -245,7 +253,7 @@ export const HEAD_VIEW_SCRIPT = String.raw`
     headSel.parentElement.hidden = state.view === 'model';
     layerSel.parentElement.hidden = state.view === 'model';
     if (state.view === 'lines') { drawLines(); describe(); }
-    else if (state.view === 'matrix') { drawMatrix(); if (!state.focus) describe(); }
+    else if (state.view === 'matrix') { drawMatrix(); describe(); }
     else { drawModel(); status.textContent = 'Every layer (rows) and head (columns), each a query x key map; click one to open it.'; }
   }
   layerSel.addEventListener('change', function () { state.panel = +layerSel.value; fillHeads(); state.pinned = false; render(); });
