@@ -41,6 +41,14 @@ export interface AttentionResult {
   weights: tf.Tensor4D;
   /** Each head's share of the output before the bias, [batch, heads, length, dim], when asked for. */
   headOutputs?: tf.Tensor4D;
+  /** Keys (rotated) and values of the past and the new positions, [batch, kvHeads, past + length, headDim]. */
+  present: KeyValues;
+}
+
+/** Cached keys (after RoPE) and values of earlier positions, before the grouped-query repeat. */
+export interface KeyValues {
+  k: tf.Tensor4D;
+  v: tf.Tensor4D;
 }
 
 /**
@@ -49,24 +57,30 @@ export interface AttentionResult {
  * [batch, 1, query, key].
  */
 export function selfAttention(x: tf.Tensor3D, weights: AttentionTensors, shape: AttentionShape,
-  rotary: RotaryTables | undefined, mask: tf.Tensor | undefined, headOutputs = false): AttentionResult {
+  rotary: RotaryTables | undefined, mask: tf.Tensor | undefined, headOutputs = false, past?: KeyValues): AttentionResult {
   return tf.tidy(() => {
     const [b, t] = x.shape;
     let q = splitHeads(linear(x, weights.wqT, weights.bq), shape.heads, shape.headDim);
     let k = splitHeads(linear(x, weights.wkT, weights.bk), shape.kvHeads, shape.headDim);
-    const v = repeatKv(splitHeads(linear(x, weights.wvT, weights.bv), shape.kvHeads, shape.headDim), shape.heads / shape.kvHeads);
+    let v = splitHeads(linear(x, weights.wvT, weights.bv), shape.kvHeads, shape.headDim);
     if (rotary) {
       q = applyRotary(q, rotary);
       k = applyRotary(k, rotary);
     }
+    if (past) {
+      k = tf.concat([past.k, k], 2);
+      v = tf.concat([past.v, v], 2);
+    }
+    const present = { k, v };
     k = repeatKv(k, shape.heads / shape.kvHeads);
+    v = repeatKv(v, shape.heads / shape.kvHeads);
     // k transposed explicitly: wasm's batched matmul with transposeB is several times slower.
     let scores = tf.mul(tf.matMul(q, tf.transpose(k, [0, 1, 3, 2])), 1 / Math.sqrt(shape.headDim));
     if (mask) scores = tf.add(scores, mask);
     const attention = tf.softmax(scores) as tf.Tensor4D;
     const values = tf.matMul(attention, v) as tf.Tensor4D;
     const mixed = tf.reshape(tf.transpose(values, [0, 2, 1, 3]), [b, t, shape.heads * shape.headDim]);
-    const result: AttentionResult = { output: linear(mixed, weights.woT, weights.bo) as tf.Tensor3D, weights: attention };
+    const result: AttentionResult = { output: linear(mixed, weights.woT, weights.bo) as tf.Tensor3D, weights: attention, present };
     if (headOutputs) result.headOutputs = perHeadOutputs(values, weights.woT, shape);
     return result as unknown as tf.TensorContainer;
   }) as unknown as AttentionResult;

@@ -3,7 +3,7 @@ import { UsageError } from '../../errors.js';
 import { headDim, kvHeads, validateConfig, type TransformerConfig } from './config.js';
 import { validateWeights, type NormWeights, type TransformerWeights } from './weights.js';
 import { applyNorm, type NormTensors } from './norm.js';
-import { selfAttention, type AttentionTensors } from './attention.js';
+import { selfAttention, type AttentionTensors, type KeyValues } from './attention.js';
 import { feedForward, type MlpTensors } from './mlp.js';
 import { linear } from './linear.js';
 import { rotaryTables } from './rotary.js';
@@ -24,6 +24,23 @@ export interface ForwardOptions extends RunOptions {
    * pooling skip padded positions. Pad on the right, so real tokens keep their positions.
    */
   paddingMask?: tf.Tensor2D;
+  /**
+   * Keys and values of the positions run before (incremental decoding): the inputs continue them,
+   * at positions cache.length onwards, and the cache is extended in place. Causal models only.
+   */
+  cache?: KeyValueCache;
+}
+
+/** Keys and values of every layer for the positions run so far; dispose when done. */
+export class KeyValueCache {
+  layers: KeyValues[] = [];
+  length = 0;
+
+  dispose(): void {
+    this.layers.forEach((kv) => tf.dispose([kv.k, kv.v]));
+    this.layers = [];
+    this.length = 0;
+  }
 }
 
 /** Tensors of one forward pass; the caller owns and disposes them. */
@@ -156,7 +173,16 @@ export class Transformer {
         `give [batch, length, ${config.dim}]`);
     }
     const [batch, length] = embedded.shape;
-    const offset = options.positionOffset ?? 0;
+    const cache = options.cache;
+    if (cache && (!config.causal || options.paddingMask)) {
+      throw new UsageError(`${this.name}: a key/value cache needs a causal model and no padding`, 'run the whole sequence at once');
+    }
+    if (cache && options.positionOffset !== undefined && options.positionOffset !== cache.length) {
+      throw new UsageError(`${this.name}: positionOffset ${options.positionOffset} does not continue the cache of ${cache.length} positions`,
+        'leave positionOffset out when passing a cache');
+    }
+    const past = cache?.length ?? 0;
+    const offset = cache ? past : options.positionOffset ?? 0;
     if (length === 0) throw new UsageError(`${this.name}: the input is empty`, 'give at least one token');
     const padding = options.paddingMask;
     if (padding && (padding.rank !== 2 || padding.shape[0] !== batch || padding.shape[1] !== length)) {
@@ -178,12 +204,14 @@ export class Transformer {
       }
       const rotary = config.positional === 'rotary'
         ? rotaryTables(length, offset, headDim(config), config.ropeTheta ?? 10000) : undefined;
-      const mask = attentionMask(config.causal ? causalMask(length) : undefined, options.paddingMask, batch, length);
+      const mask = attentionMask(config.causal ? causalMask(length, past) : undefined, options.paddingMask, batch, length);
+      const presents: KeyValues[] = [];
       const shape = { heads: config.heads, kvHeads: kvHeads(config), headDim: headDim(config) };
       if (options.residuals) residuals.push(tf.keep(x.clone()));
       for (const layer of this.layerTensors) {
         const attended = selfAttention(applyNorm(x, config.norm, layer.attentionNorm, eps) as tf.Tensor3D,
-          layer.attention, shape, rotary, mask, options.components);
+          layer.attention, shape, rotary, mask, options.components, cache?.layers[presents.length]);
+        if (cache) presents.push({ k: tf.keep(attended.present.k), v: tf.keep(attended.present.v) });
         if (options.attentions) attentions.push(tf.keep(attended.weights));
         if (options.components) headOutputs.push(tf.keep(attended.headOutputs!));
         x = tf.add(x, attended.output);
@@ -191,6 +219,11 @@ export class Transformer {
         if (options.components) mlpOutputs.push(tf.keep(mlpOut));
         x = tf.add(x, mlpOut);
         if (options.residuals) residuals.push(tf.keep(x.clone()));
+      }
+      if (cache) {
+        cache.dispose();
+        cache.layers = presents;
+        cache.length = past + length;
       }
       const normalised = this.finalNorm(x);
       const classifier = config.classifier;
@@ -299,7 +332,7 @@ export class Transformer {
 
   /**
    * Greedy decoding: appends the most likely next token n times (or until a stop token, which is
-   * not returned) and returns the new tokens. Recomputes the whole prefix each step (no KV cache).
+   * not returned) and returns the new tokens. Keys and values are cached, so each step runs one token.
    */
   generate(tokens: number[], n: number, options: { stopTokens?: number[] } = {}): number[] {
     if (this.config.classifier) throw new UsageError(`${this.name} is a classifier`, 'generate needs a language model');
@@ -308,16 +341,34 @@ export class Transformer {
       throw new UsageError(`generate: ${tokens.length} prompt tokens + ${n} new ones exceed the context of ${this.config.maxLength}`,
         `ask for at most ${Math.max(0, this.config.maxLength - tokens.length)} new tokens`);
     }
-    const sequence = [...tokens];
     const generated: number[] = [];
-    for (let step = 0; step < n; step++) {
-      const rows = this.logits(sequence);
-      const next = argmax(rows[rows.length - 1]);
-      if (options.stopTokens?.includes(next)) break;
-      generated.push(next);
-      sequence.push(next);
+    if (n === 0) return generated;
+    const cache = new KeyValueCache();
+    try {
+      let last = this.lastLogits(tokens, cache);
+      for (let step = 0; step < n; step++) {
+        const next = argmax(last);
+        if (options.stopTokens?.includes(next)) break;
+        generated.push(next);
+        if (step + 1 < n) last = this.lastLogits([next], cache);
+      }
+    } finally {
+      cache.dispose();
     }
     return generated;
+  }
+
+  /** Runs tokens after the cached ones and returns the last position's logits. */
+  private lastLogits(tokens: number[], cache: KeyValueCache): Float32Array {
+    const embedded = this.embed([tokens]);
+    try {
+      const { logits } = this.forwardEmbeddings(embedded, { cache });
+      const values = logits.dataSync() as Float32Array;
+      logits.dispose();
+      return values.slice(values.length - this.config.vocabSize);
+    } finally {
+      embedded.dispose();
+    }
   }
 
   tokenName(id: number): string {
@@ -405,13 +456,14 @@ function attentionMask(causal: tf.Tensor2D | undefined, padding: tf.Tensor2D | u
   return causal ? tf.add(keys, causal) : keys;
 }
 
-/** 0 where key <= query, a large negative elsewhere. */
-function causalMask(length: number): tf.Tensor2D {
-  const mask = new Float32Array(length * length);
+/** [length, past + length]: 0 where key <= query (query q sits at past + q), a large negative elsewhere. */
+function causalMask(length: number, past: number): tf.Tensor2D {
+  const keys = past + length;
+  const mask = new Float32Array(length * keys);
   for (let q = 0; q < length; q++) {
-    for (let k = q + 1; k < length; k++) mask[q * length + k] = MASKED;
+    for (let k = past + q + 1; k < keys; k++) mask[q * keys + k] = MASKED;
   }
-  return tf.tensor2d(mask, [length, length]);
+  return tf.tensor2d(mask, [length, keys]);
 }
 
 export function argmax(values: ArrayLike<number>): number {
