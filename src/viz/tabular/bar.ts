@@ -1,7 +1,7 @@
 import type { TabularExplanationData } from '../../attribution/tabular-explanation.js';
 import { UsageError } from '../../errors.js';
 import {
-  drawTitle, AXIS, FONT_SIZE, GRID, INK, LinearScale, RED, checkExplanation, checkMaxDisplay, drawXAxis, formatSigned, meanAbsolute, orderByMagnitude,
+  drawTitle, AXIS, FONT_SIZE, GRID, INK, LinearScale, RED, checkExplanation, checkMaxDisplay, drawXAxis, formatSigned, meanAbsolute, orderByMagnitude, titleExtra
 } from './common.js';
 import { Svg, fitText, textWidth } from './svg.js';
 
@@ -51,7 +51,7 @@ export function horizontalBars(items: readonly BarItem[], options: { width?: num
   const hasPos = items.some((it) => it.value > 0);
   const right = width - 12 - (hasPos ? textRoom : 0);
   const plotLeft = left + (hasNeg ? textRoom : 0);
-  const titleH = options.title ? 28 : 6;
+  const titleH = options.title ? 28 + titleExtra(width, options.title) : 6;
   const top = titleH + 6;
   const bottom = top + items.length * ROW;
   const svg = new Svg(width, bottom + (options.xLabel === '' ? 30 : 50), options.title ?? 'bar plot');

@@ -1,8 +1,8 @@
 import type { TabularExplanationData } from '../../attribution/tabular-explanation.js';
 import { Random } from '../../util/random.js';
 import {
-  drawTitle, AXIS, COLOR_BAR_WIDTH, FONT_SIZE, GRID, INK, LinearScale, NAN_COLOR, checkExplanation, checkMaxDisplay, colorRange, drawColorBar,
-  drawXAxis, meanAbsolute, orderByMagnitude, paddedExtent, valueColor,
+  drawTitle, AXIS, COLOR_BAR_WIDTH, FONT_SIZE, GRID, INK, LinearScale, NAN_COLOR, checkExplanation, checkMaxDisplay, categoryLabels, drawColorBar, featureColorRange,
+  drawXAxis, meanAbsolute, orderByMagnitude, paddedExtent, valueColor, titleExtra
 } from './common.js';
 import { Svg, fitText, textWidth } from './svg.js';
 
@@ -50,7 +50,8 @@ export function beeswarmOffsets(values: readonly number[], random: Random, bins 
 /**
  * shap's beeswarm summary: one row per feature, sorted by mean |SHAP value|, each explained row a dot
  * at its SHAP value, stacked by density and coloured by the feature's value (5th to 95th percentile
- * of the feature from blue to red; missing values grey).
+ * of the feature from blue to red; missing values grey). A categorical feature (category codes with
+ * display names) is coloured over all its codes, so each category has its own shade.
  */
 export function beeswarmPlot(e: TabularExplanationData, options: BeeswarmOptions = {}): string {
   checkExplanation(e);
@@ -66,15 +67,16 @@ export function beeswarmPlot(e: TabularExplanationData, options: BeeswarmOptions
     label: e.featureNames[j],
     shap: e.attributions.map((r) => r[j]),
     values: e.values.map((r) => (r[j] === null ? NaN : r[j])),
+    categorical: categoryLabels(e, j) !== undefined,
   }));
   if (rest.length) {
-    rows.push({ label: `Sum of ${rest.length} other features`, shap: e.attributions.map((r) => rest.reduce((s, j) => s + r[j], 0)), values: e.attributions.map(() => NaN) });
+    rows.push({ label: `Sum of ${rest.length} other features`, shap: e.attributions.map((r) => rest.reduce((s, j) => s + r[j], 0)), values: e.attributions.map(() => NaN), categorical: false });
   }
 
   const labelMax = Math.min(width * 0.4, Math.max(...rows.map((r) => textWidth(r.label, FONT_SIZE))));
   const left = 12 + labelMax + 12;
   const right = width - 12 - COLOR_BAR_WIDTH - 8;
-  const titleH = options.title ? 28 : 0;
+  const titleH = options.title ? 28 + titleExtra(width, options.title) : 0;
   const top = titleH + 14;
   const bottom = top + rows.length * ROW;
   const svg = new Svg(width, bottom + 52, options.title ?? 'beeswarm plot');
@@ -87,7 +89,7 @@ export function beeswarmPlot(e: TabularExplanationData, options: BeeswarmOptions
     svg.line(left, cy, right, cy, { stroke: GRID, 'stroke-dasharray': '1 4' });
     svg.text(left - 12, cy, fitText(r.label, labelMax, FONT_SIZE), { size: FONT_SIZE, anchor: 'end', baseline: 'middle', fill: INK });
     const offsets = beeswarmOffsets(r.shap, random);
-    const range = colorRange(r.values);
+    const range = featureColorRange(r.values, r.categorical);
     // Missing values first (under the coloured dots), as shap draws them.
     const all = r.shap.map((_, i) => i);
     const idx = [...all.filter((i) => !Number.isFinite(r.values[i])), ...all.filter((i) => Number.isFinite(r.values[i]))];

@@ -126,7 +126,7 @@ export function paddedExtent(values: readonly number[], pad = 0.05): [number, nu
  * would collide with `avoid` intervals (pixels) or each other are left out.
  */
 export function drawXAxis(svg: Svg, scale: LinearScale, y: number,
-  options: { side?: 'top' | 'bottom'; ticks?: number[]; avoid?: [number, number][]; label?: string } = {}): number[] {
+  options: { side?: 'top' | 'bottom'; ticks?: number[]; avoid?: [number, number][]; label?: string; format?: (t: number) => string } = {}): number[] {
   const side = options.side ?? 'bottom';
   const ticks = options.ticks ?? niceTicks(Math.min(scale.d0, scale.d1), Math.max(scale.d0, scale.d1), Math.max(2, Math.floor(Math.abs(scale.r1 - scale.r0) / 90)));
   const decimals = tickDecimals(ticks);
@@ -137,7 +137,7 @@ export function drawXAxis(svg: Svg, scale: LinearScale, y: number,
     const x = scale.map(t);
     if (x < Math.min(scale.r0, scale.r1) - 0.5 || x > Math.max(scale.r0, scale.r1) + 0.5) continue;
     svg.line(x, y, x, side === 'bottom' ? y + 4 : y - 4, { stroke: AXIS });
-    const label = formatValue(t, decimals);
+    const label = options.format ? options.format(t) : formatValue(t, decimals);
     const w = textWidth(label, 11);
     const span: [number, number] = [x - w / 2 - 3, x + w / 2 + 3];
     if (taken.some(([a, b]) => span[0] < b && span[1] > a)) continue;
@@ -178,12 +178,17 @@ export function yTickWidth(lo: number, hi: number, pixels: number): number {
   return Math.max(...ticks.map((t) => textWidth(formatValue(t, d), 11)));
 }
 
-/** A vertical colour bar (shap's red_blue) from "Low" to "High", labelled `title` along its side. */
-export function drawColorBar(svg: Svg, x: number, top: number, height: number, title: string): void {
+/**
+ * A vertical colour bar (shap's red_blue) from "Low" to "High" (or the given end labels, e.g. the first
+ * and last category), labelled `title` along its side.
+ */
+export function drawColorBar(svg: Svg, x: number, top: number, height: number, title: string, ends: { low?: string; high?: string } = {}): void {
   const stops = Array.from({ length: 11 }, (_, i) => [i / 10, redBlue(i / 10)] as const);
   svg.rect(x, top, 8, height, { fill: svg.linearGradient(stops, true) });
-  svg.text(x + 4, top - 6, 'High', { size: 11, anchor: 'middle', fill: MUTED });
-  svg.text(x + 4, top + height + 15, 'Low', { size: 11, anchor: 'middle', fill: MUTED });
+  // End labels are centred on the bar; keep them inside the picture.
+  const end = (s: string) => fitText(s, 2 * Math.max(8, svg.width - x - 4), 11);
+  svg.text(x + 4, top - 6, end(ends.high ?? 'High'), { size: 11, anchor: 'middle', fill: MUTED });
+  svg.text(x + 4, top + height + 15, end(ends.low ?? 'Low'), { size: 11, anchor: 'middle', fill: MUTED });
   svg.text(x + 24, top + height / 2, title, { size: FONT_SIZE, anchor: 'middle', rotate: -90, fill: INK });
 }
 
@@ -287,13 +292,77 @@ export function colorRange(values: readonly number[]): [number, number] {
   return [v, v];
 }
 
+/**
+ * The category names of a column explained as one feature (a one-hot group): its values are integer
+ * codes and its display values the category text. Returns code -> name when every row with a code
+ * shows one consistent name that is not just the number written out; undefined for numeric columns.
+ */
+export function categoryLabels(e: TabularExplanationData, j: number): Map<number, string> | undefined {
+  if (!e.displayValues) return undefined;
+  const labels = new Map<number, string>();
+  let differs = false;
+  for (let i = 0; i < e.values.length; i++) {
+    const v = e.values[i][j];
+    if (v === null || !Number.isFinite(v)) continue;
+    const s = e.displayValues[i]?.[j];
+    if (s === undefined || !Number.isInteger(v)) return undefined;
+    const known = labels.get(v);
+    if (known !== undefined && known !== s) return undefined;
+    labels.set(v, s);
+    if (Number(s) !== v) differs = true;
+  }
+  return differs && labels.size > 0 ? labels : undefined;
+}
+
+/**
+ * The colour range of a feature: shap's percentile range for numbers; for category codes the full
+ * range of codes, so every category keeps its own shade (percentiles would merge rare end categories).
+ */
+export function featureColorRange(values: readonly number[], categorical: boolean): [number, number] {
+  if (!categorical) return colorRange(values);
+  return [percentile(values, 0), percentile(values, 100)];
+}
+
 /** The red_blue colour of `v` within [lo, hi], grey for missing values. */
 export function valueColor(v: number, [lo, hi]: readonly [number, number]): string {
   if (!Number.isFinite(v)) return NAN_COLOR;
   return redBlue(hi > lo ? (Math.min(hi, Math.max(lo, v)) - lo) / (hi - lo) : 0.5);
 }
 
-/** A plot title, bold and centred, cut with an ellipsis if wider than the plot. */
+const TITLE_SIZE = 14;
+const TITLE_LINE = 18;
+
+/**
+ * A title's lines for a plot `width` pixels wide: one when it fits, else two. Of the breaks at a space
+ * that leave both lines fitting, the last one before a parenthesis wins (LIME's "Local explanation for
+ * x" / "(local prediction ...)"), else the most even one; when none does, the first line takes all it
+ * can and the second is cut with an ellipsis.
+ */
+export function titleLines(title: string, width: number): string[] {
+  const max = width - 16;
+  const w = (s: string) => textWidth(s, TITLE_SIZE, true);
+  if (w(title) <= max) return [title];
+  const breaks: number[] = [];
+  for (let i = 1; i < title.length - 1; i++) if (title[i] === ' ') breaks.push(i);
+  const both = breaks.filter((i) => w(title.slice(0, i)) <= max && w(title.slice(i + 1)) <= max);
+  const paren = both.filter((i) => title[i + 1] === '(');
+  let at: number | undefined = paren.length ? paren[paren.length - 1] : undefined;
+  if (at === undefined && both.length) {
+    at = both.reduce((best, i) => (Math.max(w(title.slice(0, i)), w(title.slice(i + 1))) < Math.max(w(title.slice(0, best)), w(title.slice(best + 1))) ? i : best));
+  }
+  if (at === undefined) at = [...breaks].reverse().find((i) => w(title.slice(0, i)) <= max);
+  if (at === undefined) return [fitText(title, max, TITLE_SIZE, true)];
+  return [title.slice(0, at), fitText(title.slice(at + 1), max, TITLE_SIZE, true)];
+}
+
+/** Extra height a wrapped title takes over a one-line one. */
+export function titleExtra(width: number, title: string | undefined): number {
+  return title ? (titleLines(title, width).length - 1) * TITLE_LINE : 0;
+}
+
+/** A plot title, bold and centred, on two lines when one is too narrow for it (see titleLines). */
 export function drawTitle(svg: Svg, title: string): void {
-  svg.text(svg.width / 2, 19, fitText(title, svg.width - 16, 14, true), { size: 14, anchor: 'middle', bold: true, fill: INK });
+  titleLines(title, svg.width).forEach((line, k) => {
+    svg.text(svg.width / 2, 19 + k * TITLE_LINE, line, { size: TITLE_SIZE, anchor: 'middle', bold: true, fill: INK });
+  });
 }

@@ -1,10 +1,11 @@
 import type { TabularExplanationData } from '../../attribution/tabular-explanation.js';
 import { UsageError } from '../../errors.js';
 import {
-  drawTitle, COLOR_BAR_WIDTH, GRID, LinearScale, MUTED, RED, checkExplanation, colorRange, drawColorBar, drawXAxis, drawYAxis, featureIndex,
-  paddedExtent, valueColor, yTickWidth,
+  drawTitle, COLOR_BAR_WIDTH, GRID, LinearScale, MUTED, RED, checkExplanation, drawColorBar, drawXAxis, drawYAxis, featureIndex,
+  paddedExtent, valueColor, yTickWidth, titleExtra, categoryLabels, featureColorRange,
 } from './common.js';
 import { Svg, fitText } from './svg.js';
+import { Random } from '../../util/random.js';
 
 export interface DependenceOptions {
   /** The feature on the x axis, by name or index. */
@@ -17,6 +18,13 @@ export interface DependenceOptions {
   title?: string;
   /** Dot radius in pixels, default 3. */
   radius?: number;
+  /**
+   * Horizontal jitter for a categorical feature (category codes with display names), as a fraction of
+   * the gap between categories: dots spread over +-jitter/2 around their category. Default 0.4; 0 off.
+   */
+  jitter?: number;
+  /** Seeds the jitter, default 0. */
+  seed?: number;
 }
 
 function absCorrelation(a: readonly number[], b: readonly number[]): number {
@@ -87,27 +95,48 @@ export function dependencePlot(e: TabularExplanationData, options: DependenceOpt
   const ys = e.attributions.map((r) => r[j]);
   const shown = xs.map((_, i) => i).filter((i) => Number.isFinite(xs[i]));
   const missing = xs.length - shown.length;
+  // A categorical feature: ticks at the codes named by their categories, dots jittered sideways so
+  // rows of one category do not sit on one vertical line (shap's dependence_plot x_jitter).
+  const categories = categoryLabels(e, j);
+  const jitter = options.jitter ?? 0.4;
+  if (!(jitter >= 0 && jitter <= 1)) throw new UsageError(`jitter ${jitter} is not between 0 and 1`, 'give a fraction of the gap between categories, e.g. 0.4');
+  const random = new Random(options.seed ?? 0);
+  const codes = categories ? [...categories.keys()].sort((a, b) => a - b) : [];
+  const offsets = xs.map(() => (categories ? (random.uniform() - 0.5) * jitter : 0));
 
-  const titleH = options.title ? 28 : 8;
+  const titleH = options.title ? 28 + titleExtra(width, options.title) : 8;
   const top = titleH + 10;
   const bottom = height - 48 - (missing ? 16 : 0);
   const [ylo, yhi] = paddedExtent(ys, 0.06);
   const left = 30 + yTickWidth(ylo, yhi, bottom - top) + 12;
   const right = width - 16 - (k >= 0 ? COLOR_BAR_WIDTH + 12 : 0);
   const svg = new Svg(width, height, options.title ?? `dependence plot of ${e.featureNames[j]}`);
-  const [xlo, xhi] = paddedExtent(shown.map((i) => xs[i]), 0.04);
+  const [xlo, xhi] = categories ? [codes[0] - 0.5, codes[codes.length - 1] + 0.5] : paddedExtent(shown.map((i) => xs[i]), 0.04);
   const sx = new LinearScale(xlo, xhi, left, right);
   const sy = new LinearScale(ylo, yhi, bottom, top);
   if (options.title) drawTitle(svg, options.title);
   if (ylo < 0 && yhi > 0) svg.line(left, sy.map(0), right, sy.map(0), { stroke: GRID, 'stroke-dasharray': '4 3' });
+  const colorCategories = k >= 0 ? categoryLabels(e, k) : undefined;
   const colorValues = k >= 0 ? e.values.map((r) => (r[k] === null ? NaN : r[k])) : [];
-  const range = colorRange(colorValues);
+  const range = featureColorRange(colorValues, colorCategories !== undefined);
   svg.group({ class: 'dots', 'fill-opacity': 0.85 }, () => {
-    for (const i of shown) svg.circle(sx.map(xs[i]), sy.map(ys[i]), radius, { fill: k >= 0 ? valueColor(colorValues[i], range) : RED });
+    for (const i of shown) svg.circle(sx.map(xs[i] + offsets[i]), sy.map(ys[i]), radius, { fill: k >= 0 ? valueColor(colorValues[i], range) : RED });
   });
-  drawXAxis(svg, sx, bottom + 4, { label: fitText(e.featureNames[j], right - left, 12) });
+  const xLabel = fitText(e.featureNames[j], right - left, 12);
+  if (categories) {
+    // Each name gets the room between its neighbours, so none is dropped for colliding.
+    const room = Math.abs(sx.map(codes[0] + 1) - sx.map(codes[0])) - 8;
+    drawXAxis(svg, sx, bottom + 4, { label: xLabel, ticks: codes, format: (c) => fitText(categories.get(c) ?? String(c), room, 11) });
+  } else {
+    drawXAxis(svg, sx, bottom + 4, { label: xLabel });
+  }
   drawYAxis(svg, sy, left - 4, { label: fitText(`SHAP value for ${e.featureNames[j]}`, bottom - top, 12), labelX: 16 });
-  if (k >= 0) drawColorBar(svg, right + 16, top + 16, bottom - top - 36, fitText(e.featureNames[k], bottom - top - 20, 12));
+  if (k >= 0) {
+    const ends = colorCategories
+      ? { low: colorCategories.get(range[0]), high: colorCategories.get(range[1]) }
+      : {};
+    drawColorBar(svg, right + 16, top + 16, bottom - top - 36, fitText(e.featureNames[k], bottom - top - 20, 12), ends);
+  }
   if (missing) svg.text(left, height - 8, `${missing} rows with ${e.featureNames[j]} missing are not shown.`, { size: 11, fill: MUTED });
   return svg.toString();
 }

@@ -1,6 +1,6 @@
 import type { TabularExplanationData } from '../../attribution/tabular-explanation.js';
 import {
-  drawTitle, AXIS, BLUE, INK, LinearScale, MUTED, RED, checkExplanation, checkRow, displayValue, drawXAxis, formatLevel, formatValue, paddedExtent,
+  drawTitle, AXIS, BLUE, INK, LinearScale, MUTED, RED, checkExplanation, checkRow, displayValue, drawXAxis, formatLevel, formatValue, paddedExtent, titleExtra
 } from './common.js';
 import { Svg, textWidth } from './svg.js';
 import { clampCenter } from './waterfall.js';
@@ -56,7 +56,7 @@ export function forcePlot(e: TabularExplanationData, options: ForceOptions = {})
   const fx = e.predictions[row];
   const left = 16;
   const right = width - 16;
-  const titleH = options.title ? 26 : 0;
+  const titleH = options.title ? 26 + titleExtra(width, options.title) : 0;
   const axisY = titleH + 62;
   const barTop = axisY + 8;
   const gapNote = Math.abs(output - fx) > 1e-6 * Math.max(1, Math.abs(fx));

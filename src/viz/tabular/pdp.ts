@@ -1,7 +1,7 @@
 import type { PartialDependence } from '../../global/types.js';
 import { UsageError } from '../../errors.js';
 import {
-  AXIS, BLUE, INK, LinearScale, MUTED, RED, drawTitle, drawXAxis, drawYAxis, paddedExtent, yTickWidth,
+  AXIS, BLUE, INK, LinearScale, MUTED, RED, drawTitle, drawXAxis, drawYAxis, paddedExtent, yTickWidth, titleExtra
 } from './common.js';
 import { Svg, fitText, num, textWidth } from './svg.js';
 
@@ -51,7 +51,7 @@ export function pdpPlot(pd: PartialDependence, options: PdpOptions = {}): string
   const step = Math.max(1, all.length / maxIce);
   const curves = all.length > maxIce ? Array.from({ length: maxIce }, (_, k) => all[Math.floor(k * step)]) : all;
 
-  const titleH = options.title ? 28 : 8;
+  const titleH = options.title ? 28 + titleExtra(width, options.title) : 8;
   const top = titleH + 10;
   const legendH = 18;
   const bottom = height - 50 - legendH;

@@ -5,7 +5,7 @@ import { writeFileAtomic } from '../../io/atomic-write.js';
 import { escapeHtml, htmlPage } from '../report/page.js';
 import { barPlot } from './bar.js';
 import { beeswarmPlot } from './beeswarm.js';
-import { checkExplanation, checkRow, displayValue, formatValue, meanAbsolute, orderByMagnitude } from './common.js';
+import { categoryLabels, checkExplanation, checkRow, displayValue, formatValue, meanAbsolute, orderByMagnitude } from './common.js';
 import { dependencePlot } from './dependence.js';
 import { forcePlot } from './force.js';
 import { limeBarPlot } from './lime-bar.js';
@@ -121,9 +121,12 @@ export function renderTabularReport(input: TabularReportInput): string {
       throw new UsageError('the global explanation has other features than the explained row', 'explain the same model and features for both');
     }
     global.push(figure(barPlot(g, { maxDisplay, title: 'Global importance' }), `Mean |attribution| over ${g.attributions.length} rows.`));
-    global.push(figure(beeswarmPlot(g, { maxDisplay, title: 'Attributions of every row' }), 'One dot per row and feature at its attribution, coloured by the feature value (5th to 95th percentile, blue low, red high).'));
+    const anyCategorical = g.featureNames.some((_, j) => categoryLabels(g, j) !== undefined);
+    global.push(figure(beeswarmPlot(g, { maxDisplay, title: 'Attributions of every row' }), 'One dot per row and feature at its attribution, coloured by the feature value (5th to 95th percentile, blue low, red high'
+      + (anyCategorical ? '; a categorical feature by its category code, first category blue, last red' : '') + ').'));
     const count = input.dependenceCount ?? 3;
-    const dependence = orderByMagnitude(meanAbsolute(g)).slice(0, Math.max(0, count)).map((j) => figure(dependencePlot(g, { feature: j }), `How ${g.featureNames[j]}'s attribution depends on its value, coloured by the feature it interacts with most (shap's approximate_interactions).`));
+    const dependence = orderByMagnitude(meanAbsolute(g)).slice(0, Math.max(0, count)).map((j) => figure(dependencePlot(g, { feature: j }), `How ${g.featureNames[j]}'s attribution depends on its value, coloured by the feature it interacts with most (shap's approximate_interactions)`
+      + (categoryLabels(g, j) ? '; the dots of each category are spread sideways so they do not hide each other.' : '.')));
     if (dependence.length) global.push(`<div class="flex">${dependence.join('\n')}</div>`);
   }
   const pds = (input.partialDependence ?? []).map((pd) => figure(pdpPlot(pd, { title: `Partial dependence on ${pd.feature}` }), 'The model output averaged over the data as this feature is set to each grid value (thick), one thin curve per row (ICE), and the rows\' values (rug).'));

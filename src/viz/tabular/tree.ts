@@ -1,6 +1,6 @@
 import type { SurrogateTree, TreeNode } from '../../global/types.js';
 import { UsageError } from '../../errors.js';
-import { AXIS, BLUE, INK, MUTED, RED, drawTitle, formatSignificant, formatValue, redBlue, tint } from './common.js';
+import { AXIS, BLUE, INK, MUTED, RED, drawTitle, formatSignificant, formatValue, redBlue, tint, titleExtra } from './common.js';
 import { Svg, textWidth } from './svg.js';
 
 export interface TreePlotOptions {
@@ -94,7 +94,9 @@ export function treePlot(tree: SurrogateTree, options: TreePlotOptions = {}): st
   const levelH: number[] = [];
   const collect = (p: Placed) => { levelH[p.depth] = Math.max(levelH[p.depth] ?? 0, p.h); p.children.forEach(collect); };
   collect(root);
-  const titleH = (options.title ? 28 : 0) + 26;
+  // The picture is at least 360 wide; a title too wide for the tree's own width would wrap, so size by that.
+  const titleExtraH = options.title ? titleExtra(Math.max(span(root) + 24, 360), options.title) : 0;
+  const titleH = (options.title ? 28 + titleExtraH : 0) + 26;
   const levelY = levelH.reduce<number[]>((ys, _, d) => [...ys, d === 0 ? titleH + 8 : ys[d - 1] + levelH[d - 1] + GAP_Y], []);
   const place = (p: Placed, x0: number): void => {
     const total = span(p);
@@ -115,7 +117,7 @@ export function treePlot(tree: SurrogateTree, options: TreePlotOptions = {}): st
   if (options.title) drawTitle(svg, options.title);
   const fid = `${tree.fidelityMetric === 'r2' ? 'R²' : 'accuracy'} against the model ${formatValue(tree.fidelity, 3)}`
     + (tree.heldOutFidelity !== undefined ? ` (held out ${formatValue(tree.heldOutFidelity, 3)})` : '');
-  svg.text(svg.width / 2, (options.title ? 28 : 0) + 16, `depth ${tree.maxDepth}, ${fid}`, { size: 12, anchor: 'middle', fill: MUTED });
+  svg.text(svg.width / 2, (options.title ? 28 + titleExtraH : 0) + 16, `depth ${tree.maxDepth}, ${fid}`, { size: 12, anchor: 'middle', fill: MUTED });
 
   const leaves: number[] = [];
   const gather = (n: TreeNode): void => { if (n.kind === 'leaf') leaves.push(n.value[0]); else { gather(n.left); gather(n.right); } };

@@ -1,7 +1,7 @@
 import type { TabularExplanationData } from '../../attribution/tabular-explanation.js';
 import {
   drawTitle, AXIS, BLUE, FONT_SIZE, GRID, INK, LinearScale, MUTED, RED, checkExplanation, checkMaxDisplay, checkRow, displayValue,
-  drawXAxis, formatLevel, formatSigned, formatValue, orderByMagnitude, paddedExtent,
+  drawXAxis, formatLevel, formatSigned, formatValue, orderByMagnitude, paddedExtent, titleExtra
 } from './common.js';
 import { Svg, fitText, textWidth } from './svg.js';
 
@@ -72,7 +72,7 @@ export function waterfallPlot(e: TabularExplanationData, options: WaterfallOptio
   const labelMax = Math.min(width * 0.42, Math.max(...bars.map((b) => textWidth(b.label, FONT_SIZE))));
   const left = 12 + labelMax + 14;
   const right = width - 14;
-  const titleH = options.title ? 26 : 0;
+  const titleH = options.title ? 26 + titleExtra(width, options.title) : 0;
   const top = titleH + 46;
   const bottom = top + bars.length * ROW;
   const gap = end - fx;
