@@ -5,6 +5,7 @@
  */
 import type { TabularMethodName, TabularMethodOptions } from '../attribution/tabular-methods.js';
 import type { TabularExplanation } from '../attribution/tabular-explanation.js';
+import { checkFiniteRows } from '../attribution/coalition/tabular-runner.js';
 import type { TabularModel } from '../models/tabular/model.js';
 import { sliceRows, type Matrix } from '../tabular/matrix.js';
 import { mergeExplanations } from './merge.js';
@@ -38,6 +39,8 @@ export async function explainTabularParallel(
   if (workers <= 1) return undefined;
   const spec = workerSpecOf(model);
   if (!spec) return undefined;
+  // Errors that name a row name the same row as on one thread: the whole input is checked here first.
+  if (options.background && rows.cols === model.info.numFeatures) checkFiniteRows(model, rows, options.background);
   const started = performance.now();
   const { workers: _workers, onProgress, rowOffset: _offset, ...portable } = options;
   const parts = await runChunked({

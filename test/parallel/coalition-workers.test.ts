@@ -104,6 +104,10 @@ describe('coalition methods on worker threads', () => {
         return assert.fail('no error');
       };
       assert.equal(await messageOf(2), await messageOf(1));
+      // A missing value in row 4 is reported as row 4 (not row 0 of a one-row slice).
+      const holed = sliceRows(credit.x, 0, 6);
+      holed.data[4 * holed.cols + 2] = NaN;
+      await assert.rejects(explain(model, holed, 'kernel-shap', { samples: 100, workers: 2 }), (err: unknown) => err instanceof UsageError && /at row 4, column 2/.test(err.message));
     } finally {
       model.dispose?.();
       rmSync(dir, { recursive: true, force: true });

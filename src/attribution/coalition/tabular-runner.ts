@@ -67,12 +67,7 @@ export async function explainTabularRows(
   const p = model.info.numFeatures;
   if (rows.cols !== p) throw new UsageError(`the rows have ${rows.cols} columns but model ${model.info.name} takes ${p} features`, `give ${p} values per row`);
   if (rows.rows < 1) throw new UsageError('no rows to explain', 'give at least one row');
-  if (!model.info.acceptsMissing) {
-    for (const [what, m] of [['explained rows', rows], ['background', options.background]] as const) {
-      const k = m.data.findIndex((v) => !Number.isFinite(v));
-      if (k >= 0) throw new UsageError(`the ${what} have a non-finite value (${m.data[k]}) at row ${Math.floor(k / m.cols)}, column ${k % m.cols}`, 'fill in missing values first; this model does not take NaN');
-    }
-  }
+  checkFiniteRows(model, rows, options.background, options.rowOffset ?? 0);
   const link = checkLink(options.link ?? 'identity');
   const seed = checkSeed(options.seed ?? 0);
   const target = resolveTarget(model, options.target);
@@ -170,6 +165,18 @@ export async function explainTabularRows(
     ...(groups ? { displayValues } : {}),
     timeMs: performance.now() - started,
   });
+}
+
+/**
+ * For models that do not take NaN: the first non-finite value of the explained rows or background, as
+ * a UsageError naming its row (counted from `rowOffset`, so a slice names the row of the whole input).
+ */
+export function checkFiniteRows(model: TabularModel, rows: Matrix, background: Matrix, rowOffset = 0): void {
+  if (model.info.acceptsMissing) return;
+  for (const [what, m, offset] of [['explained rows', rows, rowOffset], ['background', background, 0]] as const) {
+    const k = m.data.findIndex((v) => !Number.isFinite(v));
+    if (k >= 0) throw new UsageError(`the ${what} have a non-finite value (${m.data[k]}) at row ${offset + Math.floor(k / m.cols)}, column ${k % m.cols}`, 'fill in missing values first; this model does not take NaN');
+  }
 }
 
 function gameOptions(options: TabularShapleyOptions, target: number, playerNames: string[]) {
