@@ -18,6 +18,7 @@ export interface PooledWorker {
   onExit: (() => void) | undefined;
   /** Settles when the worker has loaded (or died trying). */
   ready: Promise<void>;
+  loaded: boolean;
 }
 
 const idle: PooledWorker[] = [];
@@ -35,7 +36,10 @@ function spawn(preload = false): PooledWorker {
     + '.catch((err) => { process.exitCode = 1; throw err; });';
   const worker = new Worker(bootstrap, { eval: true, execArgv: [], workerData: { preload } });
   let loaded = () => {};
-  const pooled: PooledWorker = { worker, job: undefined, listener: undefined, onExit: undefined, ready: new Promise<void>((resolve) => { loaded = resolve; }) };
+  const pooled: PooledWorker = {
+    worker, job: undefined, listener: undefined, onExit: undefined, loaded: false,
+    ready: new Promise<void>((resolve) => { loaded = () => { pooled.loaded = true; resolve(); }; }),
+  };
   all.add(pooled);
   worker.on('message', (m: (WorkerMessage & { job: number }) | { type: 'ready' }) => {
     if (m.type === 'ready') return loaded();
@@ -69,12 +73,23 @@ function release(pooled: PooledWorker): void {
   idle.push(pooled);
 }
 
+export interface StartedJob {
+  /** Workers that took the job. */
+  count: number;
+  /**
+   * For when the caller no longer needs the job: workers still loading (which cannot have claimed a
+   * chunk) stop holding the process open; they report the job done once loaded and join the pool.
+   */
+  detach(): void;
+}
+
 /**
  * Starts a job on `count` workers (idle ones first). `listener` gets the job's messages; `onExit` is
- * called for a worker that dies before reporting the job done. Returns how many workers took the job.
+ * called for a worker that dies before reporting the job done.
  */
-export function startJob(count: number, request: Omit<PoolRequest, 'job'>, listener: (m: WorkerMessage) => void, onExit: () => void): number {
+export function startJob(count: number, request: Omit<PoolRequest, 'job'>, listener: (m: WorkerMessage) => void, onExit: () => void): StartedJob {
   const job = nextJob++;
+  const taken: PooledWorker[] = [];
   for (let w = 0; w < count; w++) {
     const pooled = idle.pop() ?? spawn();
     pooled.job = job;
@@ -83,8 +98,12 @@ export function startJob(count: number, request: Omit<PoolRequest, 'job'>, liste
     // Referenced while working, so the process waits for the job's messages.
     pooled.worker.ref();
     pooled.worker.postMessage({ ...request, job } satisfies PoolRequest);
+    taken.push(pooled);
   }
-  return count;
+  return {
+    count,
+    detach: () => { for (const p of taken) if (p.job === job && !p.loaded) p.worker.unref(); },
+  };
 }
 
 /**

@@ -78,7 +78,7 @@ export async function runChunked(job: ChunkedJob): Promise<TabularExplanationDat
   let wake: (() => void) | undefined;
   const notify = () => { const w = wake; wake = undefined; w?.(); };
   const threads = Math.min(job.workers, chunks.length) - 1;
-  let live = threads > 0 ? startJob(threads, input, (m: WorkerMessage) => {
+  const started = threads > 0 ? startJob(threads, input, (m: WorkerMessage) => {
     if (m.type === 'progress') { fractions[m.chunk] = m.fraction; report(); }
     else if (m.type === 'result') { workerChunks++; results[m.chunk] = unpackExplanation(m.data); fractions[m.chunk] = 1; report(); notify(); }
     else {
@@ -86,7 +86,8 @@ export async function runChunked(job: ChunkedJob): Promise<TabularExplanationDat
       live--;
       notify();
     }
-  }, () => { live--; notify(); }) : 0;
+  }, () => { live--; notify(); }) : undefined;
+  let live = started?.count ?? 0;
   try {
     const runHere = async (k: number) => {
       results[k] = await job.runLocal(chunks[k], (f) => { fractions[k] = f; report(); });
@@ -106,7 +107,8 @@ export async function runChunked(job: ChunkedJob): Promise<TabularExplanationDat
     }
     return results as TabularExplanationData[];
   } finally {
-    // Workers still on this job (after a failure) claim nothing more and return to the pool.
+    // Workers still on this job claim nothing more and return to the pool; loading ones do not hold the process.
     Atomics.store(counter, 0, chunks.length);
+    started?.detach();
   }
 }

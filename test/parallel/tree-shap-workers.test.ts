@@ -28,17 +28,17 @@ const same = (a: { attributions: number[][]; values: number[][]; baseValues: num
 
 describe('TreeSHAP on worker threads', () => {
   it('gives exactly the one-thread numbers (path-dependent, interventional, interactions), with workers taking part', async () => {
-    // A loaded worker, so that it takes chunks even though 1500 rows take a fraction of a second.
+    // A loaded worker, so that it takes chunks even though 1000 rows take a fraction of a second.
     await warmWorkers(2);
     for (const name of ['adult', 'breast_cancer']) {
       const model = loadXGBoostModel(`${dir}/${name}/model.json`, { output: 'margin' });
-      const x = rows(name, 1500);
+      const x = rows(name, 1000);
       const one = new TreeShap(model).explainSync(x);
       const before = workerChunkCount();
       const progress: number[] = [];
-      const two = await new TreeShap(model).explain(x, { workers: 2, onProgress: (done, total) => { assert.equal(total, 1500); progress.push(done); } });
+      const two = await new TreeShap(model).explain(x, { workers: 2, onProgress: (done, total) => { assert.equal(total, 1000); progress.push(done); } });
       same(two, one);
-      assert.equal(progress.at(-1), 1500);
+      assert.equal(progress.at(-1), 1000);
       assert.ok(progress.every((p, i) => i === 0 || p >= progress[i - 1]), 'progress never goes back');
       // A fresh model (no cached leaf tables) on three threads, through explainTabular.
       const fresh = loadXGBoostModel(`${dir}/${name}/model.json`, { output: 'margin' });
