@@ -47,7 +47,7 @@ export class KeyValueCache {
 export interface ForwardTensors {
   /** [batch, length, vocab] next-token logits, or [batch, classes] for a classifier. */
   logits: tf.Tensor;
-  /** Per layer, [batch, heads, query, key]. */
+  /** Per layer, [batch, heads, query, key] (with a cache, the keys include the cached positions). */
   attentions?: tf.Tensor4D[];
   /** The embeddings (with learned positions added) and each layer's output, each [batch, length, dim]. */
   residuals?: tf.Tensor3D[];
