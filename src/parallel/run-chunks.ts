@@ -75,36 +75,27 @@ export async function runChunked(job: ChunkedJob): Promise<TabularExplanationDat
   const input: WorkerInput = { task: job.task, rows: job.rows, chunks, next };
 
   let failure: Error | undefined;
-  let wake: (() => void) | undefined;
-  const notify = () => { const w = wake; wake = undefined; w?.(); };
   const threads = Math.min(job.workers, chunks.length) - 1;
   const started = threads > 0 ? startJob(threads, input, (m: WorkerMessage) => {
-    if (m.type === 'progress') { fractions[m.chunk] = m.fraction; report(); }
-    else if (m.type === 'result') { workerChunks++; results[m.chunk] = unpackExplanation(m.data); fractions[m.chunk] = 1; report(); notify(); }
-    else {
-      if (m.type === 'error') failure ??= deserializeError(m.error);
-      live--;
-      notify();
-    }
-  }, () => { live--; notify(); }) : undefined;
-  let live = started?.count ?? 0;
+    if (m.type === 'progress') { fractions[m.chunk] = Math.max(fractions[m.chunk], m.fraction); report(); }
+    else if (m.type === 'result') { workerChunks++; results[m.chunk] ??= unpackExplanation(m.data); fractions[m.chunk] = 1; report(); }
+    else if (m.type === 'error') failure ??= deserializeError(m.error);
+  }, () => {}) : undefined;
   try {
     const runHere = async (k: number) => {
-      results[k] = await job.runLocal(chunks[k], (f) => { fractions[k] = f; report(); });
+      const result = await job.runLocal(chunks[k], (f) => { fractions[k] = Math.max(fractions[k], f); report(); });
+      results[k] ??= result;
       fractions[k] = 1;
       report();
       // Lets worker messages (progress, results, errors) in between chunks of synchronous work.
       await new Promise<void>((resolve) => setImmediate(resolve));
     };
     for (let k = Atomics.add(counter, 0, 1); k < chunks.length && !failure; k = Atomics.add(counter, 0, 1)) await runHere(k);
-    for (;;) {
-      if (failure) throw failure;
-      const missing = results.findIndex((r) => r === undefined);
-      if (missing < 0) break;
-      // Chunks claimed by a worker that died fall back to this thread.
-      if (live === 0) await runHere(missing);
-      else await new Promise<void>((resolve) => { wake = resolve; });
-    }
+    // Chunks still out with workers are computed here too rather than waited for: a worker's first
+    // chunk may include loading the model, and a dead worker's never comes. Results are the same,
+    // whichever arrives first.
+    for (let k = results.findIndex((r) => r === undefined); k >= 0 && !failure; k = results.findIndex((r) => r === undefined)) await runHere(k);
+    if (failure) throw failure;
     return results as TabularExplanationData[];
   } finally {
     // Workers still on this job claim nothing more and return to the pool; loading ones do not hold the process.

@@ -96,7 +96,7 @@ describe('coalition methods on worker threads', () => {
     try {
       // The worker reloads the model from its file: gone, it fails with loadOnnxTabularModel's UsageError.
       rmSync(path);
-      await assert.rejects(explain(model, sliceRows(credit.x, 0, 40), 'kernel-shap', { samples: 200, workers: 2 }),
+      await assert.rejects(explain(model, sliceRows(credit.x, 0, 100), 'kernel-shap', { samples: 200, workers: 2 }),
         (err: unknown) => err instanceof UsageError && err.message.startsWith(`model not found: ${path}`) && err.hint === 'pass the path of an .onnx file');
       const wrongTarget = { samples: 100, target: 5 };
       const messageOf = async (workers: number) => {
