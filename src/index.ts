@@ -105,6 +105,18 @@ export { surrogateTree, type SurrogateTreeOptions } from './global/surrogate-tre
 export { renderTreeText } from './global/tree-text.js';
 export { tabularOverview, OVERVIEW_VIEWS, type Overview, type OverviewOptions, type OverviewView } from './global/overview.js';
 
+// Transformers and text (issue 5 in progress: models and result types)
+export type { AttentionMaps, TokenMatrix, TokenAttribution, LogitLens } from './attention/types.js';
+export type { TransformerConfig } from './models/transformer/config.js';
+export type { TransformerWeights, LayerWeights, NormWeights } from './models/transformer/weights.js';
+export type { TransformerRun, RunOptions, ResidualStreams, ResidualComponents } from './models/transformer/results.js';
+export { Transformer, KeyValueCache, type ForwardOptions, type ForwardTensors, type TransformerOptions } from './models/transformer/transformer.js';
+export { TransformerModel, type TransformerModelOptions } from './models/transformer/model.js';
+export { loadLlama2c, type Llama2cHeader } from './models/llama2c/load.js';
+export { Llama2cModel } from './models/llama2c/model.js';
+export { Llama2cTokenizer } from './models/llama2c/tokenizer.js';
+export { readLlama2cCheckpoint, type Llama2cCheckpoint } from './models/llama2c/checkpoint.js';
+
 // Pictures and reports
 export * from './viz/index.js';
 export * from './viz/tabular/index.js';
