@@ -76,12 +76,15 @@ export function attentionFlowRows(maps: AttentionMaps, outputs: readonly number[
   const n = maps.length;
   const network = attentionFlowNetwork(maps, r, fusion);
   const top = maps.layers * n;
+  // Every edge goes down one layer, so a node's distance from any top node is its depth below the top.
+  const levels = new Int32Array((maps.layers + 1) * n);
+  for (let v = 0; v < levels.length; v++) levels[v] = maps.layers - Math.floor(v / n);
   const values = new Float32Array(outputs.length * n);
   const row = new Float64Array(n);
   outputs.forEach((q, i) => {
     let sum = 0;
     for (let k = 0; k < n; k++) {
-      row[k] = network.maxFlow(top + q, k);
+      row[k] = network.maxFlow(top + q, k, levels);
       sum += row[k];
     }
     for (let k = 0; k < n; k++) values[i * n + k] = normalize && sum > 0 ? row[k] / sum : row[k];

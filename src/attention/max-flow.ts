@@ -9,6 +9,9 @@ export class FlowNetwork {
   private readonly to: Int32Array;
   private readonly capacity: Float64Array;
   private readonly residual: Float64Array;
+  /** Total capacity out of and into each node: the trivial cuts, which end the search when reached. */
+  private readonly outCapacity: Float64Array;
+  private readonly inCapacity: Float64Array;
   private readonly adjStart: Int32Array;
   private readonly adj: Int32Array;
   private readonly level: Int32Array;
@@ -39,6 +42,12 @@ export class FlowNetwork {
     for (let i = 0; i < m; i++) {
       this.adj[fill[from[i]]++] = 2 * i;
       this.adj[fill[to[i]]++] = 2 * i + 1;
+    }
+    this.outCapacity = new Float64Array(nodes);
+    this.inCapacity = new Float64Array(nodes);
+    for (let i = 0; i < m; i++) {
+      this.outCapacity[from[i]] += cap[i];
+      this.inCapacity[to[i]] += cap[i];
     }
     this.residual = new Float64Array(2 * m);
     this.level = new Int32Array(nodes);
@@ -91,18 +100,26 @@ export class FlowNetwork {
     return pushed;
   }
 
-  /** The maximum flow value from s to t. */
-  maxFlow(s: number, t: number): number {
+  /**
+   * The maximum flow value from s to t. `levels`, when given, are the breadth-first distances from s
+   * in the untouched graph (known in advance for a layered graph), which saves the first search.
+   */
+  maxFlow(s: number, t: number, levels?: Int32Array): number {
     if (s === t) return Infinity;
     this.residual.set(this.capacity);
     let flow = 0;
-    while (this.bfs(s, t)) {
+    let first = levels !== undefined;
+    if (first) this.level.set(levels!);
+    while (first || this.bfs(s, t)) {
+      first = false;
       this.iter.set(this.adjStart.subarray(0, this.nodes));
       for (;;) {
         const f = this.dfs(s, t, Infinity);
         if (f <= this.eps) break;
         flow += f;
       }
+      // A flow that fills the source's or the sink's own edges is maximal: skip the search proving it.
+      if (flow >= Math.min(this.outCapacity[s], this.inCapacity[t]) - 1e-9) break;
     }
     return flow;
   }

@@ -61,42 +61,54 @@ export function residualAttention(maps: AttentionMaps, layer: number, fusion: He
   return out;
 }
 
+/** Whether an n x n matrix has only zeros above the diagonal (a causal map). */
+function isLowerTriangular(a: Float64Array, n: number): boolean {
+  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) if (a[i * n + j] !== 0) return false;
+  return true;
+}
+
 /**
- * c = a · b for n x n row-major matrices. Four rows of c at a time, so each row of b is read once per
- * four (2x faster than the plain i-k-j loop at n = 512); zero blocks of a skipped, so causal
- * (triangular) maps cost about half.
+ * c = a · b for n x n row-major matrices, in 4 x 4 tiles whose sixteen sums stay in registers (a is
+ * read through a transposed copy so each step loads four adjacent values of a and of b): about 3x the
+ * plain i-k-j loop at n = 512. When both are lower-triangular (causal maps) the sum for tile (i, j)
+ * runs over k in [j, i + 3] only, a sixth of the work.
  */
-export function multiplySquare(a: Float64Array, b: Float64Array, c: Float64Array, n: number): void {
+export function multiplySquare(a: Float64Array, b: Float64Array, c: Float64Array, n: number, scratch = new Float64Array(n * n)): void {
+  const at = scratch;
+  for (let i = 0; i < n; i++) for (let k = 0; k < n; k++) at[k * n + i] = a[i * n + k];
+  const lower = isLowerTriangular(a, n) && isLowerTriangular(b, n);
+  const n4 = n - (n % 4);
   c.fill(0);
-  let i = 0;
-  for (; i + 3 < n; i += 4) {
-    const c0 = i * n;
-    const c1 = c0 + n;
-    const c2 = c1 + n;
-    const c3 = c2 + n;
-    for (let k = 0; k < n; k++) {
-      const a0 = a[c0 + k];
-      const a1 = a[c1 + k];
-      const a2 = a[c2 + k];
-      const a3 = a[c3 + k];
-      if (a0 === 0 && a1 === 0 && a2 === 0 && a3 === 0) continue;
-      const bk = k * n;
-      for (let j = 0; j < n; j++) {
-        const v = b[bk + j];
-        c[c0 + j] += a0 * v;
-        c[c1 + j] += a1 * v;
-        c[c2 + j] += a2 * v;
-        c[c3 + j] += a3 * v;
+  for (let i = 0; i < n4; i += 4) {
+    for (let j = 0; j < n4; j += 4) {
+      if (lower && j > i + 3) break;
+      const kFrom = lower ? j : 0;
+      const kTo = lower ? Math.min(n, i + 4) : n;
+      let s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0;
+      let s20 = 0, s21 = 0, s22 = 0, s23 = 0, s30 = 0, s31 = 0, s32 = 0, s33 = 0;
+      for (let k = kFrom; k < kTo; k++) {
+        const ak = k * n + i;
+        const bk = k * n + j;
+        const a0 = at[ak], a1 = at[ak + 1], a2 = at[ak + 2], a3 = at[ak + 3];
+        const b0 = b[bk], b1 = b[bk + 1], b2 = b[bk + 2], b3 = b[bk + 3];
+        s00 += a0 * b0; s01 += a0 * b1; s02 += a0 * b2; s03 += a0 * b3;
+        s10 += a1 * b0; s11 += a1 * b1; s12 += a1 * b2; s13 += a1 * b3;
+        s20 += a2 * b0; s21 += a2 * b1; s22 += a2 * b2; s23 += a2 * b3;
+        s30 += a3 * b0; s31 += a3 * b1; s32 += a3 * b2; s33 += a3 * b3;
       }
+      let o = i * n + j;
+      c[o] = s00; c[o + 1] = s01; c[o + 2] = s02; c[o + 3] = s03; o += n;
+      c[o] = s10; c[o + 1] = s11; c[o + 2] = s12; c[o + 3] = s13; o += n;
+      c[o] = s20; c[o + 1] = s21; c[o + 2] = s22; c[o + 3] = s23; o += n;
+      c[o] = s30; c[o + 1] = s31; c[o + 2] = s32; c[o + 3] = s33;
     }
   }
-  for (; i < n; i++) {
-    const ci = i * n;
-    for (let k = 0; k < n; k++) {
-      const aik = a[ci + k];
-      if (aik === 0) continue;
-      const bk = k * n;
-      for (let j = 0; j < n; j++) c[ci + j] += aik * b[bk + j];
+  // The last n mod 4 rows and columns, entry by entry.
+  for (let i = 0; i < n; i++) {
+    for (let j = i < n4 ? n4 : 0; j < n; j++) {
+      let sum = 0;
+      for (let k = 0; k < n; k++) sum += a[i * n + k] * b[k * n + j];
+      c[i * n + j] = sum;
     }
   }
 }
@@ -108,10 +120,11 @@ export function attentionRolloutLayers(maps: AttentionMaps, options: RolloutOpti
   let joint: Float64Array = residualAttention(maps, from, fusion, r, new Float64Array(n * n));
   const out: TokenMatrix[] = [{ tokens: [...maps.tokens], length: n, values: Float32Array.from(joint) }];
   const layer = new Float64Array(n * n);
+  const scratch = new Float64Array(n * n);
   let next: Float64Array = new Float64Array(n * n);
   for (let l = from + 1; l <= to; l++) {
     residualAttention(maps, l, fusion, r, layer);
-    multiplySquare(layer, joint, next, n);
+    multiplySquare(layer, joint, next, n, scratch);
     [joint, next] = [next, joint];
     out.push({ tokens: [...maps.tokens], length: n, values: Float32Array.from(joint) });
   }
@@ -124,10 +137,11 @@ export function attentionRollout(maps: AttentionMaps, options: RolloutOptions = 
   const n = maps.length;
   let joint: Float64Array = residualAttention(maps, from, fusion, r, new Float64Array(n * n));
   const layer = new Float64Array(n * n);
+  const scratch = new Float64Array(n * n);
   let next: Float64Array = new Float64Array(n * n);
   for (let l = from + 1; l <= to; l++) {
     residualAttention(maps, l, fusion, r, layer);
-    multiplySquare(layer, joint, next, n);
+    multiplySquare(layer, joint, next, n, scratch);
     [joint, next] = [next, joint];
   }
   return { tokens: [...maps.tokens], length: n, values: Float32Array.from(joint) };

@@ -121,3 +121,24 @@ describe('rollout rows', () => {
     assertClose(attentionRolloutRows(HAND_CASE, [2]).values, HAND_ROLLOUT.slice(6), 1e-6, 'hand row 2');
   });
 });
+
+describe('matrix product kernel', () => {
+  it('matches a plain triple loop for dense and lower-triangular matrices of every size mod 4', async () => {
+    const { multiplySquare } = await import('../../src/attention/rollout.js');
+    for (const n of [1, 3, 4, 6, 9, 13]) {
+      for (const lower of [false, true]) {
+        const a = Float64Array.from({ length: n * n }, (_, i) => (lower && i % n > Math.floor(i / n) ? 0 : Math.sin(i + 1)));
+        const b = Float64Array.from({ length: n * n }, (_, i) => (lower && i % n > Math.floor(i / n) ? 0 : Math.cos(3 * i)));
+        const c = new Float64Array(n * n);
+        multiplySquare(a, b, c, n);
+        const expected = Array.from({ length: n * n }, (_, x) => {
+          const [i, j] = [Math.floor(x / n), x % n];
+          let s = 0;
+          for (let k = 0; k < n; k++) s += a[i * n + k] * b[k * n + j];
+          return s;
+        });
+        assertClose(c, expected, 1e-12, `n=${n} lower=${lower}`);
+      }
+    }
+  });
+});
