@@ -40,6 +40,7 @@ export function attentionHeatmapSvg(matrix: TokenMatrix, options: AttentionHeatm
   for (let i = 0; i < matrix.values.length; i++) {
     if (!Number.isFinite(matrix.values[i])) throw new UsageError(`the attention matrix holds ${matrix.values[i]} at query ${Math.floor(i / n)}, key ${i % n}`, 'plot finite values only');
   }
+  if (n > 4096) throw new UsageError(`${n} tokens are too many for one heatmap picture`, 'draw a window of at most 4096 tokens (slice the matrix), or use the head view page');
   const cell = options.cellSize ?? Math.max(1, Math.min(28, Math.floor(560 / n)));
   if (!(Number.isInteger(cell) && cell > 0 && n * cell <= 4096)) throw new UsageError(`cell size ${cell} is not positive`, 'give a whole number of pixels per cell, at most 4096 / tokens');
   const side = n * cell;

@@ -42,6 +42,7 @@ describe('attention heatmap (SVG/PNG)', () => {
     assert.throws(() => attentionHeatmapSvg({ tokens: ['a', 'b'], length: 2, values: new Float32Array(3) }), UsageError);
     assert.throws(() => attentionHeatmapSvg(headAttention(randomMaps(1, 1, 3), 0, 0), { vmax: 0 }), /vmax 0/);
     assert.throws(() => attentionHeatmapSvg({ tokens: ['a'], length: 1, values: Float32Array.of(Number.NaN) }), /NaN at query 0, key 0/);
+    assert.throws(() => attentionHeatmapSvg({ tokens: ['a', 'b'], length: 2, values: new Float32Array(4) }, { cellSize: 2049 }), /whole number of pixels per cell/);
   });
 });
 
