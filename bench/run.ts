@@ -6,7 +6,8 @@
  * dominate on wasm; BENCHMARKS.md records the results with the machine and date.
  * Then the tabular benches (bench/kernel-shap.ts, bench/lime.ts, bench/trees.ts), each against the
  * Python library's figure on this machine.
- * Options: --engines native,wasm,cpu   --repeats N   --suites image,tabular
+ * The text suite is bench/attention.ts (rollout, flow, head statistics, the head view page).
+ * Options: --engines native,wasm,cpu   --repeats N   --suites image,tabular,text
  */
 import * as tf from '@tensorflow/tfjs';
 import { spawnSync } from 'node:child_process';
@@ -23,7 +24,7 @@ import type { Model } from '../src/models/model.js';
 import type { NdArray } from '../src/tensor.js';
 
 const { values } = parseArgs({
-  options: { engines: { type: 'string', default: 'native,wasm,cpu' }, repeats: { type: 'string', default: '7' }, suites: { type: 'string', default: 'image,tabular' } },
+  options: { engines: { type: 'string', default: 'native,wasm,cpu' }, repeats: { type: 'string', default: '7' }, suites: { type: 'string', default: 'image,tabular,text' } },
 });
 const suites = values.suites!.split(',');
 const engines = (suites.includes('image') ? values.engines!.split(',') : []) as ('native' | BackendName)[];
@@ -111,11 +112,10 @@ process.stdout.write(`\nmachine: ${cpus()[0]?.model ?? 'unknown'} x ${cpus().len
 if (rows.length) process.stdout.write('| engine | workload | median ms | min ms | first call ms | per unit | GFLOP/s | runs | Captum ms | ratio to Captum |\n|---|---|---|---|---|---|---|---|---|---|\n');
 if (rows.length) process.stdout.write(`${rows.join('\n')}\n`);
 
-if (suites.includes('tabular')) {
-  // Each tabular bench is its own process, so one's memory and JIT state do not colour the next.
-  for (const script of ['kernel-shap.ts', 'lime.ts', 'trees.ts']) {
-    process.stdout.write(`\n## ${script}\n`);
-    const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL(script, import.meta.url))], { stdio: 'inherit' });
-    if (r.status !== 0) process.exitCode = 1;
-  }
+const scripts = [...(suites.includes('tabular') ? ['kernel-shap.ts', 'lime.ts', 'trees.ts'] : []), ...(suites.includes('text') ? ['attention.ts'] : [])];
+// Each bench is its own process, so one's memory and JIT state do not colour the next.
+for (const script of scripts) {
+  process.stdout.write(`\n## ${script}\n`);
+  const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL(script, import.meta.url))], { stdio: 'inherit' });
+  if (r.status !== 0) process.exitCode = 1;
 }

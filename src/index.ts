@@ -96,6 +96,11 @@ export {
   explainTabular, TABULAR_METHOD_NAMES, type TabularMethodName, type TabularMethodOptions, type FeatureGroupSpec,
 } from './attribution/tabular-methods.js';
 export { kmeans, kmeansSummary } from './stats/kmeans.js';
+export { warmWorkers, shutdownWorkers } from './parallel/pool.js';
+export { rowSeed } from './parallel/row-seed.js';
+export { workerSpecOf, type WorkerModelSpec } from './parallel/model-spec.js';
+export { TREE_SHAP_PARALLEL_ROWS } from './parallel/parallel-tree-shap.js';
+export { COALITION_PARALLEL_ROWS } from './parallel/parallel-tabular.js';
 
 // Global views of tabular models
 export type { PartialDependence, PermutationImportance, SurrogateTree, TreeNode } from './global/types.js';
@@ -106,7 +111,7 @@ export { renderTreeText } from './global/tree-text.js';
 export { tabularOverview, OVERVIEW_VIEWS, type Overview, type OverviewOptions, type OverviewView } from './global/overview.js';
 
 // Transformers and text (issue 5 in progress: models and result types)
-export type { AttentionMaps, TokenMatrix, TokenAttribution, LogitLens } from './attention/types.js';
+export * from './attention/index.js';
 export type { TransformerConfig } from './models/transformer/config.js';
 export type { TransformerWeights, LayerWeights, NormWeights } from './models/transformer/weights.js';
 export type { TransformerRun, RunOptions, ResidualStreams, ResidualComponents } from './models/transformer/results.js';
@@ -120,6 +125,7 @@ export { readLlama2cCheckpoint, type Llama2cCheckpoint } from './models/llama2c/
 // Pictures and reports
 export * from './viz/index.js';
 export * from './viz/tabular/index.js';
+export * from './viz/text/index.js';
 
 /** The options of each method, by its registry name. */
 export interface MethodOptionsMap {

@@ -24,6 +24,7 @@ export const importanceSpec: CommandSpec = {
     target: { type: 'string', placeholder: 'N', description: 'output to explain (default: the only output, or the positive class of two)' },
     samples: TABULAR_METHOD_FLAGS.samples,
     seed: TABULAR_METHOD_FLAGS.seed,
+    workers: TABULAR_METHOD_FLAGS.workers,
     'max-depth': { type: 'string', placeholder: 'D', description: 'surrogate tree depth (default 3)' },
     format: { type: 'string', placeholder: 'json|html', description: 'json prints the results; html writes a report (default json)' },
     out: { type: 'string', placeholder: 'file', short: 'o', description: 'write the JSON or HTML to this file (html default: glassbox-importance.html)' },

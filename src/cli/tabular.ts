@@ -33,6 +33,7 @@ export const TABULAR_METHOD_FLAGS: Record<string, OptionSpec> = {
   'l1-reg': { type: 'string', placeholder: 'none|num_features:K|aic|bic|auto', description: 'kernel-shap feature selection (default none)' },
   'num-features': { type: 'string', placeholder: 'K', description: 'lime: features in the surrogate (default 10)' },
   interactions: { type: 'boolean', description: 'tree-shap: also SHAP interaction values' },
+  workers: { type: 'string', placeholder: 'N', description: 'threads for many rows (default: 2 when the rows pay for a worker; 1 stays on this thread)' },
 };
 
 export interface TabularSetup {
@@ -153,6 +154,7 @@ export function tabularMethodOptions(setup: TabularSetup, method: TabularMethodN
   const seed = intOption(flags, 'seed', { min: 0 });
   const l1Reg = parseL1Reg(stringOption(flags, 'l1-reg'));
   const numFeatures = intOption(flags, 'num-features', { min: 1 });
+  const workers = intOption(flags, 'workers', { min: 1, max: 64 });
   const options: TabularMethodOptions = {
     target,
     featureNames: setup.data.featureNames,
@@ -163,6 +165,7 @@ export function tabularMethodOptions(setup: TabularSetup, method: TabularMethodN
     ...(l1Reg ? { l1Reg } : {}),
     ...(numFeatures !== undefined ? { numFeatures } : {}),
     ...(flags.interactions === true ? { interactions: true } : {}),
+    ...(workers !== undefined ? { workers } : {}),
   };
   if (method === 'lime') {
     options.training = setup.training.x;

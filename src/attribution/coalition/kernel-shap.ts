@@ -496,7 +496,8 @@ export interface KernelShapOptions extends TabularShapleyOptions {
  * shap's KernelExplainer for a tabular model: each row's coalition game over background rows
  * (TabularGame), features equal to every background row left out with value 0, then kernelShapGame.
  * Defaults: nsamples 'auto' (2M + 2048), l1Reg 'none' (see L1Reg for shap's defaults), link
- * 'identity', seed 0. Rows share one seeded random stream, so a run is reproducible as a whole.
+ * 'identity', seed 0. Each row draws from its own stream seeded by (seed, row index) (src/parallel/row-seed.ts),
+ * so a row's values do not depend on which other rows, or how many threads, share the call.
  */
 export class KernelShap {
   constructor(private readonly model: TabularModel) {}
