@@ -22,7 +22,7 @@ export const importanceSpec: CommandSpec = {
     method: { type: 'string', placeholder: 'name', description: 'SHAP method of the shap view (default tree-shap for tree ensembles, else kernel-shap)' },
     limit: { type: 'string', placeholder: 'N', description: 'rows explained by the shap view: a seeded sample of at most N (default 100)' },
     target: { type: 'string', placeholder: 'N', description: 'output to explain (default: the only output, or the positive class of two)' },
-    samples: TABULAR_METHOD_FLAGS.samples,
+    samples: { ...TABULAR_METHOD_FLAGS.samples, description: 'budget of the shap view: kernel-shap nsamples, permutation-shap max evaluations' },
     seed: TABULAR_METHOD_FLAGS.seed,
     workers: TABULAR_METHOD_FLAGS.workers,
     'max-depth': { type: 'string', placeholder: 'D', description: 'surrogate tree depth (default 3)' },
