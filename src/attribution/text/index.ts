@@ -1,0 +1,10 @@
+export { resolveTarget, explainedOutput, explainedValue, type TextTarget, type ResolvedTarget } from './target.js';
+export { baselineEmbeddings, baselineTokenId, type TokenBaseline, type SpecialTokens } from './baseline.js';
+export { TokenGame, type TokenAbsence, type TokenGameOptions } from './token-game.js';
+export { textSaliency, type TextSaliencyOptions } from './saliency.js';
+export { textInputXGradient } from './input-x-gradient.js';
+export { textIntegratedGradients, type TextIntegratedGradientsOptions } from './integrated-gradients.js';
+export { textOcclusion, type TextOcclusionOptions } from './occlusion.js';
+export { textLime, type TextLimeOptions } from './lime.js';
+export { textKernelShap, type TextKernelShapOptions } from './kernel-shap.js';
+export { generationAttribution, type GenerationAttribution, type GenerationAttributionOptions } from './generation.js';
