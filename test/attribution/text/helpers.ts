@@ -5,6 +5,11 @@ import { Random } from '../../../src/util/random.js';
 
 /** A transformer with seeded normal weights (scale 0.5 / sqrt(fan-in), norms near 1, biases when `biases`). */
 export function randomTransformer(config: TransformerConfig, seed = 1, biases = config.norm === 'layernorm'): Transformer {
+  const vocabulary = Array.from({ length: config.vocabSize }, (_, i) => `t${i}`);
+  return new Transformer(config, randomWeights(config, seed, biases), { vocabulary, name: 'random' });
+}
+
+export function randomWeights(config: TransformerConfig, seed = 1, biases = config.norm === 'layernorm'): TransformerWeights {
   const rng = new Random(seed);
   const normal = (n: number, scale: number) => Float32Array.from({ length: n }, () => scale * rng.normal());
   const { dim, hiddenDim, vocabSize, heads } = config;
@@ -29,8 +34,7 @@ export function randomTransformer(config: TransformerConfig, seed = 1, biases = 
     ...(config.classifier ? { classifier: { weight: w(config.classifier.classes, dim), bias: normal(config.classifier.classes, 0.1) } }
       : config.tiedUnembedding ? {} : { unembedding: w(vocabSize, dim) }),
   };
-  const vocabulary = Array.from({ length: vocabSize }, (_, i) => `t${i}`);
-  return new Transformer(config, weights, { vocabulary, name: 'random' });
+  return weights;
 }
 
 /** A GPT-2-like decoder: LayerNorm with shifts, GELU, learned positions, biases. */

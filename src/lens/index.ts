@@ -1,0 +1,3 @@
+export { logitLens, type LogitLensOptions } from './logit-lens.js';
+export { directLogitAttribution, type DirectLogitAttribution, type DirectLogitAttributionOptions, type LogitComponent } from './direct-logit-attribution.js';
+export { readout, type Readout } from './readout.js';
