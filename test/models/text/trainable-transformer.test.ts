@@ -33,7 +33,7 @@ describe('TrainableTransformer (the training forward of scripts/train-text.ts)',
     const optimizer = tf.train.adam(0.01);
     const loss = () => tf.losses.softmaxCrossEntropy(labels, model.forward(ids, padding)) as tf.Scalar;
     const first = tf.tidy(() => loss().dataSync()[0]);
-    for (let step = 0; step < 20; step++) tf.dispose(optimizer.minimize(loss, true));
+    for (let step = 0; step < 20; step++) tf.dispose(optimizer.minimize(loss, true) ?? []);
     const last = tf.tidy(() => loss().dataSync()[0]);
     assert.ok(last < first / 2, `loss ${first} -> ${last}`);
     const after = model.exportWeights();
