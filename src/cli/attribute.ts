@@ -11,13 +11,16 @@ import { choiceOption, stringOption, type CommandSpec, type ParsedOptions } from
 import { methodFlagSpecs, methodOptions } from './method-options.js';
 import { TABULAR_DATA_FLAGS, TABULAR_METHOD_FLAGS, loadTabularSetup, resolveTabularTarget, tabularMethodOptions } from './tabular.js';
 import { predict } from './prediction.js';
+import { TEXT_ATTRIBUTE_FLAGS, TEXT_METHOD_NAMES, runTextAttribute } from './text-attribute.js';
+import { TEXT_MODEL_FLAGS } from './text-model.js';
 import { ProgressBar } from './progress.js';
 
 export const attributeSpec: CommandSpec = {
   name: 'attribute',
   summary: 'compute one method\'s attributions and print them as JSON (for scripts)',
   usage: 'glassbox attribute --model <model.json|model.onnx|digits> --input <file.png|.json|.npy> --method <name> [options] --format json\n'
-    + '       glassbox attribute --model <model.onnx|xgb.json|lgbm.txt> --data <file.csv> --row N --method <tabular method> [options] --format json',
+    + '       glassbox attribute --model <model.onnx|xgb.json|lgbm.txt> --data <file.csv> --row N --method <tabular method> [options] --format json\n'
+    + `       glassbox attribute --model <folder|checkpoint.bin> [--tokenizer tok.bin] --text "..." --method ${TEXT_METHOD_NAMES.join('|')} [--target N] [--steps N] --format json`,
   options: {
     model: { type: 'string', placeholder: 'model.json|model.onnx|digits', description: 'TF.js model.json, ONNX file, or a built-in model name' },
     input: { type: 'string', placeholder: 'file', description: 'PNG/JPEG image, JSON tensor ({"shape","data"} or nested arrays) or .npy' },
@@ -26,6 +29,8 @@ export const attributeSpec: CommandSpec = {
     ...methodFlagSpecs(),
     ...TABULAR_DATA_FLAGS,
     ...TABULAR_METHOD_FLAGS,
+    ...TEXT_MODEL_FLAGS,
+    ...TEXT_ATTRIBUTE_FLAGS,
     engine: { type: 'string', placeholder: 'native|tfjs', description: 'native: onnxruntime with Glassbox\'s own backward graphs (default where the model converts); tfjs: TF.js autodiff' },
     backend: { type: 'string', placeholder: 'wasm|cpu', description: 'TF.js backend for --engine tfjs (default wasm; falls back to cpu when wasm lacks a kernel)' },
     format: { type: 'string', placeholder: 'json', description: 'output format (json)' },
@@ -37,6 +42,7 @@ export const attributeSpec: CommandSpec = {
     'glassbox attribute --model digits --input samples/digits/digit-7.png --method grad-cam --layer conv2 --upsample bilinear --relu --format json',
     'glassbox attribute --model models/credit/model.onnx --data data/tabular/german_credit.csv --row 0 --method kernel-shap --format json',
     'glassbox attribute --model models/cancer-xgb/model.json --data data/tabular/breast_cancer.csv --row 3 --method tree-shap --output margin --format json',
+    'glassbox attribute --model spam --text "WIN a free prize, call now" --method integrated-gradients --steps 50 --format json',
   ],
 };
 
@@ -57,6 +63,7 @@ export interface CommandIo {
 }
 
 export async function runAttribute(flags: ParsedOptions, io: CommandIo): Promise<number> {
+  if (stringOption(flags, 'text') !== undefined) return runTextAttribute(flags, io);
   if (stringOption(flags, 'data') !== undefined) return runTabularAttribute(flags, io);
   const modelPath = required(flags, 'model', 'e.g. --model digits');
   const inputPath = required(flags, 'input', 'e.g. --input samples/digits/digit-3.png');

@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { GlassboxError } from '../errors.js';
 import { helpText, parseCommand, type CommandSpec, type ParsedOptions } from './args.js';
+import { attentionSpec, runAttention } from './attention.js';
 import { attributeSpec, runAttribute, type CommandIo } from './attribute.js';
 import { explainSpec, runExplain } from './explain.js';
 import { importanceSpec, runImportance } from './importance.js';
+import { lensSpec, runLens } from './lens.js';
 import { methodsSpec, runMethods } from './methods.js';
 
 interface Command {
@@ -15,6 +17,8 @@ const COMMANDS: Command[] = [
   { spec: explainSpec, run: runExplain },
   { spec: attributeSpec, run: runAttribute },
   { spec: importanceSpec, run: runImportance },
+  { spec: attentionSpec, run: runAttention },
+  { spec: lensSpec, run: runLens },
   { spec: methodsSpec, run: (flags, io) => runMethods(flags, io.out) },
 ];
 
