@@ -65,8 +65,11 @@ export class TextClassifierModel {
     return out;
   }
 
-  /** Class probabilities [texts, classes] (softmax of the logits). */
-  async classify(texts: string[]): Promise<Matrix> {
+  /**
+   * Class probabilities [texts, classes] (softmax of the logits). A bound function, so it can be
+   * passed as is where a `(texts) => Promise<Matrix>` is wanted (LIME text, KernelSHAP over tokens).
+   */
+  readonly classify = async (texts: string[]): Promise<Matrix> => {
     if (!Array.isArray(texts)) throw new UsageError('classify: expected an array of texts', 'pass string[]');
     const probabilities = this.logits(texts.map((t) => this.encode(t).ids));
     const classes = probabilities.cols;
@@ -78,7 +81,7 @@ export class TextClassifierModel {
       for (let c = 0; c < classes; c++) row[c] /= sum;
     }
     return probabilities;
-  }
+  };
 
   /** Index of the most probable class of each text. */
   async predict(texts: string[]): Promise<number[]> {

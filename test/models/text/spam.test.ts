@@ -42,7 +42,9 @@ describe('the built-in spam classifier (models/spam)', () => {
       'Sorry I am running late, see you at home in ten minutes',
       'Can you pick up some milk on your way back? Thanks mum',
     ];
-    const p = await model.classify([...spam, ...ham]);
+    // classify is bound: it goes to LIME / KernelSHAP as a plain function.
+    const { classify } = model;
+    const p = await classify([...spam, ...ham]);
     assert.deepEqual([p.rows, p.cols], [6, 2]);
     assert.deepEqual(model.classNames, ['ham', 'spam']);
     for (let r = 0; r < 6; r++) {
