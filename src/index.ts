@@ -121,6 +121,10 @@ export { loadLlama2c, type Llama2cHeader } from './models/llama2c/load.js';
 export { Llama2cModel } from './models/llama2c/model.js';
 export { Llama2cTokenizer } from './models/llama2c/tokenizer.js';
 export { readLlama2cCheckpoint, type Llama2cCheckpoint } from './models/llama2c/checkpoint.js';
+export { WordPieceTokenizer, SPECIAL_TOKENS, type Encoding, type EncodeOptions, type WordPieceTokenizerJSON } from './text/tokenizer.js';
+export { trainWordPiece, type WordPieceTrainingOptions } from './text/train-wordpiece.js';
+export { loadTextClassifier, BUILT_IN_TEXT_CLASSIFIERS } from './models/text/load.js';
+export { TextClassifierModel, type TextClassifierConfig } from './models/text/text-classifier.js';
 
 // Pictures and reports
 export * from './viz/index.js';
