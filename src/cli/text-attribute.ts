@@ -7,6 +7,7 @@ import { textLime } from '../attribution/text/lime.js';
 import { textOcclusion } from '../attribution/text/occlusion.js';
 import { textSaliency } from '../attribution/text/saliency.js';
 import type { TextTarget } from '../attribution/text/target.js';
+import { generationAttribution } from '../attribution/text/generation.js';
 import type { TokenAbsence } from '../attribution/text/token-game.js';
 import { INTEGRATION_METHODS, type IntegrationMethod } from '../attribution/integration.js';
 import { UsageError } from '../errors.js';
@@ -22,7 +23,21 @@ export const TEXT_ATTRIBUTE_FLAGS: Record<string, OptionSpec> = {
   position: { type: 'string', placeholder: 'P', description: 'text: language models explain the next token at this position (default the last)' },
   contrast: { type: 'string', placeholder: 'ID', description: 'text: explain output(target) - output(contrast), "why this rather than that"' },
   span: { type: 'string', placeholder: 'K', description: 'text occlusion: tokens hidden together (default 1: leave one out)' },
+  generate: { type: 'string', placeholder: 'N', description: 'language models: generate N tokens greedily and attribute each to the tokens before it (saliency, input-x-gradient, integrated-gradients)' },
 };
+
+/** The JSON of `attribute --text --generate N`: a generated x context matrix (row i has promptLength + i scores). */
+export interface GenerationAttributeOutput {
+  method: string;
+  model: string;
+  tokens: string[];
+  promptLength: number;
+  generated: number[];
+  generatedText: string[];
+  attributions: number[][];
+  predictions: number[];
+  convergenceDeltas?: number[];
+}
 
 /** The JSON that `attribute --text` prints. */
 export interface TextAttributeOutput {
@@ -91,6 +106,30 @@ export async function runTextAttribute(flags: ParsedOptions, io: CommandIo): Pro
     const { transformer, tokens, fixed } = model;
     if (targetSpec.position !== undefined && model.kind === 'classifier') {
       throw new UsageError('--position is for language models', 'a classifier explains its class for the whole text: leave --position out');
+    }
+    const generate = intOption(flags, 'generate', { min: 1 });
+    if (generate !== undefined) {
+      if (model.kind !== 'language-model') throw new UsageError('--generate needs a language model', 'a classifier does not generate: leave --generate out');
+      if (!['saliency', 'input-x-gradient', 'integrated-gradients'].includes(method)) {
+        throw new UsageError(`--generate works with the gradient methods, not ${method}`, 'use --method saliency, input-x-gradient or integrated-gradients');
+      }
+      if (targetSpec.target !== undefined || targetSpec.position !== undefined || targetSpec.contrast !== undefined) {
+        throw new UsageError('--generate explains each generated token: --target, --position and --contrast do not apply', 'leave them out');
+      }
+      const room = transformer.config.maxLength - tokens.length;
+      if (room < 1) throw new UsageError(`the prompt fills the model's context of ${transformer.config.maxLength}`, 'shorten the prompt');
+      const result = generationAttribution(transformer, tokens, {
+        method: method as 'saliency' | 'input-x-gradient' | 'integrated-gradients', newTokens: Math.min(generate, room), stopTokens: model.stopTokens,
+        integratedGradients: { steps, integration, baseline: baselineFlag(flags, model), specials: model.specials, keep: fixed },
+      });
+      if (generate > room) io.warn(`glassbox: only ${room} tokens fit in the context: generated ${result.generated.length}`);
+      const json: GenerationAttributeOutput = {
+        method: result.method, model: model.name, tokens: result.tokens, promptLength: result.promptLength, generated: result.generated,
+        generatedText: result.tokens.slice(result.promptLength), attributions: result.rows, predictions: result.predictions,
+        ...(result.convergenceDeltas ? { convergenceDeltas: result.convergenceDeltas } : {}),
+      };
+      emit(flags, toJson(json), io.out);
+      return 0;
     }
     let result: TokenAttribution;
     switch (method as TextMethodName) {

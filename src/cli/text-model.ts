@@ -29,6 +29,8 @@ export interface TextModel {
   /** The text's ids and the positions of special tokens (BOS, [CLS], [SEP]) that perturbations keep. */
   tokens: number[];
   fixed: number[];
+  /** Tokens that end a generation (llama2.c: BOS, as run.c). */
+  stopTokens: number[];
   dispose(): void;
 }
 
@@ -68,10 +70,12 @@ export async function loadTextModel(flags: ParsedOptions, warn: (line: string) =
       encoding = model.encode(text);
     }
     const tok = model.tokenizer;
+    const unknown = encoding.ids.filter((id) => id === tok.unkId).length;
+    if (unknown > 0) warn(`glassbox: ${unknown} word${unknown === 1 ? ' is' : 's are'} not in ${model.name}'s vocabulary and became [UNK]`);
     const fixed = encoding.ids.flatMap((id, p) => (id === tok.clsId || id === tok.sepId ? [p] : []));
     return {
       kind: 'classifier', name: model.name, transformer: model.transformer, specials: { pad: tok.padId, mask: tok.maskId },
-      tokens: encoding.ids, fixed, dispose: () => model.dispose(),
+      tokens: encoding.ids, fixed, stopTokens: [], dispose: () => model.dispose(),
     };
   }
   if (!modelPath.endsWith('.bin')) {
@@ -94,7 +98,7 @@ export async function loadTextModel(flags: ParsedOptions, warn: (line: string) =
   // llama2.c vocabularies have no pad or mask token: <unk> (id 0) stands in for an absent token.
   return {
     kind: 'language-model', name: model.transformer.name, transformer: model.transformer, specials: { pad: 0, mask: 0 },
-    tokens, fixed: tokens[0] === model.tokenizer.bos ? [0] : [], dispose: () => model.dispose(),
+    tokens, fixed: tokens[0] === model.tokenizer.bos ? [0] : [], stopTokens: [model.tokenizer.bos], dispose: () => model.dispose(),
   };
 }
 

@@ -119,6 +119,27 @@ describe('glassbox attention / lens / attribute --text', () => {
     c.attributions.forEach((s, i) => assert.ok(Math.abs(s - (a.attributions[i] - b.attributions[i])) < 1e-5));
   });
 
+  it('attribute --text --generate: each generated token over the tokens before it (the greedy continuation)', async () => {
+    const { code, out, err } = await run(['attribute', ...LLAMA, '--text', 'Once upon a time', '--method', 'input-x-gradient', '--generate', '3']);
+    assert.equal(code, 0, err);
+    const json = JSON.parse(out) as { tokens: string[]; promptLength: number; generated: number[]; attributions: number[][] };
+    const model = await loadLlama2c(`${T}aidreams260K.bin`, `${T}tok512.bin`);
+    const prompt = model.encode('Once upon a time');
+    assert.deepEqual(json.generated, model.transformer.generate(prompt, 3, { stopTokens: [1] }));
+    model.dispose();
+    assert.equal(json.promptLength, prompt.length);
+    json.attributions.forEach((row, i) => assert.equal(row.length, prompt.length + i));
+    const bad = await run(['attribute', '--model', 'spam', '--text', 'free', '--method', 'saliency', '--generate', '2']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /--generate needs a language model/);
+  });
+
+  it('unknown words: the classifier warns about [UNK] tokens', async () => {
+    const { code, err } = await run(['attribute', '--model', 'spam', '--text', '\u{1D518}\u{1D52B} free', '--method', 'saliency']);
+    assert.equal(code, 0, err);
+    assert.match(err, /not in spam's vocabulary and became \[UNK\]/);
+  });
+
   it('bad input gets a clear usage error (exit 2)', async () => {
     const long = 'once upon a time '.repeat(60);
     const cases: [string[], RegExp][] = [
