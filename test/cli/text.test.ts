@@ -88,6 +88,15 @@ describe('glassbox attention / lens / attribute --text', () => {
     assert.ok(Math.abs(total - dla.logit) < 1e-3);
   });
 
+  it('lens --format html and svg draw the layer x position grid', async () => {
+    const svg = await run(['lens', ...LLAMA, '--text', 'Once upon', '--format', 'svg']);
+    assert.equal(svg.code, 0, svg.err);
+    assert.ok(svg.out.trimStart().startsWith('<svg'));
+    const html = await run(['lens', ...LLAMA, '--text', 'Once upon', '--format', 'html']);
+    assert.equal(html.code, 0, html.err);
+    assert.ok(html.out.startsWith('<!DOCTYPE html>') && html.out.includes('<svg'));
+  });
+
   it('attribute --text integrated-gradients: one score per token, matching the library, completeness', async () => {
     const { code, out, err } = await run(['attribute', ...LLAMA, '--text', 'Once upon a time', '--method', 'integrated-gradients', '--steps', '50', '--format', 'json']);
     assert.equal(code, 0, err);
