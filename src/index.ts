@@ -125,6 +125,14 @@ export { WordPieceTokenizer, SPECIAL_TOKENS, type Encoding, type EncodeOptions, 
 export { trainWordPiece, type WordPieceTrainingOptions } from './text/train-wordpiece.js';
 export { loadTextClassifier, BUILT_IN_TEXT_CLASSIFIERS } from './models/text/load.js';
 export { TextClassifierModel, type TextClassifierConfig } from './models/text/text-classifier.js';
+export {
+  textSaliency, textInputXGradient, textIntegratedGradients, textOcclusion, textLime, textKernelShap, generationAttribution, TokenGame,
+  type TextTarget, type TokenBaseline, type TextSaliencyOptions, type TextIntegratedGradientsOptions, type TextOcclusionOptions,
+  type TextLimeOptions, type TextKernelShapOptions, type GenerationAttribution, type GenerationAttributionOptions, type TokenAbsence,
+} from './attribution/text/index.js';
+export {
+  logitLens, directLogitAttribution, type LogitLensOptions, type DirectLogitAttribution, type DirectLogitAttributionOptions, type LogitComponent,
+} from './lens/index.js';
 
 // Pictures and reports
 export * from './viz/index.js';
