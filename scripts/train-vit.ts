@@ -2,6 +2,10 @@
  * Trains the built-in vision transformer on the first 10k MNIST training images and writes
  * models/vit-digits/ (config.json with the test accuracy on all 10k t10k images, weights.bin).
  *   npx tsx scripts/train-vit.ts [epochs] [--time N]   (--time: run N batches, print the time, write nothing)
+ * Sizes can be changed with VIT_PATCH, VIT_DIM, VIT_LAYERS, VIT_HEADS, VIT_HIDDEN, VIT_LR. The defaults (7x7 patches,
+ * dim 64, 4 layers, 4 heads, 12 epochs) made the committed model: 95.91% on t10k in 915 s on the shared 2 cores
+ * (60-140 s an epoch). 4x4 patches with dim 48, 3 layers, lr 2e-3, 11 epochs reached 94.77% in 974 s; 4x4 with
+ * dim 64, 4 layers costs about 230 s an epoch here.
  * The training forward is built from the encoder's own pieces (src/models/transformer: selfAttention,
  * feedForward, applyNorm, linear) with trainable variables in their place, so the saved weights run
  * unchanged in the inference Transformer. Runs on wasm (every op here has a wasm gradient).
@@ -30,7 +34,7 @@ const LAYERS = Number(process.env.VIT_LAYERS ?? 4);
 const HEADS = Number(process.env.VIT_HEADS ?? 4);
 const HIDDEN = Number(process.env.VIT_HIDDEN ?? 2 * DIM);
 const BATCH = 64;
-const PEAK_LR = 1.5e-3;
+const PEAK_LR = Number(process.env.VIT_LR ?? 1.5e-3);
 const WARMUP_EPOCHS = 1;
 const LABEL_SMOOTHING = 0.1;
 const SHIFT = 2; // random translation (pixels) as augmentation: only 10k training images are shipped

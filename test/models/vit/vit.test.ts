@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { useBackend } from '../../../src/backend.js';
 import { readIdx } from '../../../src/io/idx.js';
 import { UsageError } from '../../../src/errors.js';
+import { IntegratedGradients } from '../../../src/attribution/gradient/integrated-gradients.js';
 import {
   clsAttentionImage, decodeVitWeights, encodeVitWeights, loadVitModel, patchify, readVitFile, rolloutImage, type VitModel,
 } from '../../../src/models/vit/index.js';
@@ -91,6 +92,20 @@ describe('the vision transformer on the digits (committed weights)', () => {
     const numeric = (await logit(1) - await logit(-1)) / (2 * eps);
     assert.ok(Math.abs(numeric - norm * norm) < 0.05 * norm * norm, `finite difference ${numeric} vs gradient ${norm * norm}`);
     tf.dispose([x, g.selected, g.inputGradients]);
+  });
+
+  it('runs the core integrated gradients on the pixels, whose attributions sum to f(x) - f(black)', async () => {
+    const x = testImages(images.data, 2, 1);
+    const label = labels.data[2];
+    const result = await new IntegratedGradients(model).attribute(x, { target: label, steps: 32 });
+    const black = tf.zeros([1, 28, 28, 1]);
+    const [fx, f0] = await Promise.all([model.forward(x), model.forward(black)]);
+    const gap = fx.dataSync()[label] - f0.dataSync()[label];
+    const total = result.attributions.reduce((s, v) => s + v, 0);
+    assert.deepEqual(result.shape, [1, 28, 28, 1]);
+    assert.ok(Math.abs(total - gap) < 0.02 * Math.abs(gap) + 1e-3, `sum ${total} vs f(x) - f(0) ${gap}`);
+    assert.ok(Math.abs(result.convergenceDelta![0]) < 0.02 * Math.abs(gap) + 1e-3);
+    tf.dispose([x, black, fx, f0]);
   });
 
   it('rejects inputs of the wrong shape and a missing directory with usage errors', async () => {
