@@ -126,6 +126,10 @@ export { trainWordPiece, type WordPieceTrainingOptions } from './text/train-word
 export { loadTextClassifier, BUILT_IN_TEXT_CLASSIFIERS } from './models/text/load.js';
 export { TextClassifierModel, type TextClassifierConfig } from './models/text/text-classifier.js';
 export {
+  VitModel, VisionTransformer, loadVitModel, patchify, vitAttention, clsAttentionImage, meanClsAttentionImage, rolloutImage,
+  type VitConfig, type VitModelOptions, type VitAttention,
+} from './models/vit/index.js';
+export {
   textSaliency, textInputXGradient, textIntegratedGradients, textOcclusion, textLime, textKernelShap, generationAttribution, TokenGame,
   type TextTarget, type TokenBaseline, type TextSaliencyOptions, type TextIntegratedGradientsOptions, type TextOcclusionOptions,
   type TextLimeOptions, type TextKernelShapOptions, type GenerationAttribution, type GenerationAttributionOptions, type TokenAbsence,
