@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { closeSync, existsSync, openSync, readSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { activeBackend, isMissingKernel, useBackend, type BackendName } from '../backend.js';
 import { GlassboxError, UsageError } from '../errors.js';
@@ -9,12 +10,17 @@ import { inferImagePreprocessing, type ImagePreprocessing } from './preprocessin
 import { fileHandler } from './tfjs-file-io.js';
 import { TfjsGraphModel } from './tfjs-graph.js';
 import { TfjsLayersModel } from './tfjs-layers.js';
+import { loadVitModel } from './vit/load.js';
 
 /** Models that ship with Glassbox, by name. */
 export const BUILTIN_MODELS: Record<string, { path: string; description: string }> = {
   digits: {
     path: fileURLToPath(new URL('../../models/digits/model.json', import.meta.url)),
     description: 'CNN for 28x28 handwritten digits (MNIST), trained by scripts/train-digits.ts',
+  },
+  'vit-digits': {
+    path: fileURLToPath(new URL('../../models/vit-digits', import.meta.url)),
+    description: 'vision transformer for the same digits (7x7 patches, 4 layers), trained by scripts/train-vit.ts',
   },
 };
 
@@ -66,7 +72,21 @@ export async function loadModel(pathOrName: string, options: LoadModelOptions = 
     throw new UsageError(`model not found: ${pathOrName}`,
       `pass the path of an ONNX file or a TF.js model.json, or a built-in model name (${Object.keys(BUILTIN_MODELS).join(', ')})`);
   }
+  if (isVitDirectory(path)) {
+    if (options.engine === 'native') throw new UsageError(`${pathOrName} is a vision transformer, which runs on TF.js`, 'leave out --engine native');
+    return loadVitModel(path);
+  }
   return isOnnxFile(path) ? loadOnnx(path, options, log) : loadTfjs(path, options, log);
+}
+
+/** A folder written by scripts/train-vit.ts: config.json with a "vit" section. */
+function isVitDirectory(path: string): boolean {
+  if (!statSync(path).isDirectory()) return false;
+  try {
+    return 'vit' in (JSON.parse(readFileSync(join(path, 'config.json'), 'utf8')) as Record<string, unknown>);
+  } catch {
+    return false;
+  }
 }
 
 /** An ONNX file on the native engine. Without gradients (an op with no backward rule) it is still kept. */
