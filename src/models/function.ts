@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { UsageError } from '../errors.js';
 import { formatShape } from '../tensor.js';
 import type { BackwardRule, GradientRequest, Gradients, Model, ModelInfo } from './model.js';
-import { selectOutputs } from './select.js';
+import { autodiffGradients } from './autodiff-gradients.js';
 
 export interface FunctionModelOptions {
   /** Input shape without the batch dimension. */
@@ -64,14 +64,7 @@ export class FunctionModel implements Model {
       throw new UsageError(`${request.rule.kind} needs a layered model, and ${this.info.name} is a plain function`,
         'use saliency, integrated-gradients or a perturbation method');
     }
-    return tf.tidy(() => {
-      let selected: tf.Tensor1D | undefined;
-      const { grads } = tf.valueAndGrads((x: tf.Tensor) => {
-        selected = tf.keep(selectOutputs(this.forwardSync(x), request.target));
-        return tf.sum(selected) as tf.Scalar;
-      })([inputs]);
-      return { selected: selected!, inputGradients: grads[0] } as unknown as tf.TensorContainer;
-    }) as unknown as Gradients;
+    return autodiffGradients((x) => this.forwardSync(x), inputs, request.target);
   }
 
   dispose(): void {}

@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { UsageError } from '../../errors.js';
 import { formatShape } from '../../tensor.js';
 import type { BackwardRule, GradientRequest, Gradients, Model, ModelInfo } from '../model.js';
-import { selectOutputs } from '../select.js';
 import type { Transformer } from './transformer.js';
+import { autodiffGradients } from '../autodiff-gradients.js';
 
 export interface TransformerModelOptions {
   /** Sequence length of the inputs (the core Model has a fixed input shape: [length, dim]). */
@@ -87,14 +87,7 @@ export class TransformerModel implements Model {
       throw new UsageError(`${request.rule.kind} is not supported on a transformer`,
         'use saliency, input x gradient, integrated gradients or a perturbation method');
     }
-    return tf.tidy(() => {
-      let selected: tf.Tensor1D | undefined;
-      const { grads } = tf.valueAndGrads((x: tf.Tensor) => {
-        selected = tf.keep(selectOutputs(this.forwardSync(x), request.target));
-        return tf.sum(selected) as tf.Scalar;
-      })([inputs]);
-      return { selected: selected!, inputGradients: grads[0] } as unknown as tf.TensorContainer;
-    }) as unknown as Gradients;
+    return autodiffGradients((x) => this.forwardSync(x), inputs, request.target);
   }
 
   /** The transformer is shared and owned by its creator: disposing the view leaves it alone. */

@@ -4,9 +4,9 @@ import { formatShape, toTensor, type InputLike } from '../../tensor.js';
 import type { RolloutOptions } from '../../attention/rollout.js';
 import type { BackwardRule, GradientRequest, Gradients, Model, ModelInfo } from '../model.js';
 import type { ImagePreprocessing } from '../preprocessing.js';
-import { selectOutputs } from '../select.js';
 import { vitAttention, type VitAttention } from './image-attention.js';
 import type { VisionTransformer } from './vit.js';
+import { autodiffGradients } from '../autodiff-gradients.js';
 
 export interface VitModelOptions {
   name?: string;
@@ -61,14 +61,7 @@ export class VitModel implements Model {
       throw new UsageError(`${request.rule.kind} is not supported on a vision transformer`,
         'use saliency, input x gradient, integrated gradients or a perturbation method');
     }
-    return tf.tidy(() => {
-      let selected: tf.Tensor1D | undefined;
-      const { grads } = tf.valueAndGrads((x: tf.Tensor) => {
-        selected = tf.keep(selectOutputs(this.forwardSync(x), request.target));
-        return tf.sum(selected) as tf.Scalar;
-      })([inputs]);
-      return { selected: selected!, inputGradients: grads[0] } as unknown as tf.TensorContainer;
-    }) as unknown as Gradients;
+    return autodiffGradients((x) => this.forwardSync(x), inputs, request.target);
   }
 
   /**
