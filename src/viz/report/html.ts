@@ -7,7 +7,7 @@ import { formatNumber } from '../font.js';
 import { renderHeatmap, type HeatmapOptions } from '../heatmap.js';
 import { checkImage, displayFactor, upscaleNearest, type Image } from '../image.js';
 import { pngDataUri } from '../png.js';
-import { escapeHtml, htmlPage } from './page.js';
+import { BASE_CSS, escapeHtml, htmlPage } from './page.js';
 
 /** What the report says about the model; a ModelInfo fits as is. */
 export type ReportModel = Pick<ModelInfo, 'name' | 'outputKind'>
@@ -84,24 +84,11 @@ function formatParam(v: JsonValue): string {
   return String(v);
 }
 
-const CSS = `
+const CSS = `${BASE_CSS}
 :root { color-scheme: light; --ink: #1e1e1e; --muted: #666; --line: #ddd; --accent: #b2182b; --bar: #2166ac; }
-* { box-sizing: border-box; }
-body { margin: 0; padding: 24px 32px 48px; font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink); background: #fff; }
-header { border-bottom: 2px solid var(--ink); margin-bottom: 20px; padding-bottom: 8px; }
-h1 { font-size: 24px; margin: 0 0 4px; }
-h2 { font-size: 19px; margin: 0 0 10px; }
-h3 { font-size: 14px; margin: 0 0 4px; color: var(--muted); }
-.meta, .muted, figcaption { color: var(--muted); font-size: 13px; }
-section { border-bottom: 1px solid var(--line); padding: 18px 0; }
-.flex { display: flex; flex-wrap: wrap; gap: 28px; align-items: flex-start; }
 figure { margin: 0; }
 img { image-rendering: pixelated; display: block; border: 1px solid #aaa; }
 img.bar { border: 0; margin-top: 6px; }
-table { border-collapse: collapse; font-size: 14px; }
-th, td { text-align: left; padding: 3px 12px 3px 0; vertical-align: top; border-bottom: 1px solid #f0f0f0; }
-th { color: var(--muted); font-weight: 600; }
-td.num { font-variant-numeric: tabular-nums; text-align: right; }
 code { font: 13px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
 ol.probs { list-style: none; padding: 0; margin: 0; min-width: 320px; }
 ol.probs li { display: grid; grid-template-columns: minmax(60px, 160px) 220px 70px; gap: 10px; align-items: center; padding: 2px 0; }

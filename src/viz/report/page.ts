@@ -29,9 +29,30 @@ export function formatReportDate(d: Date): string {
   return `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
+/** What every report's stylesheet starts with; each report adds its own rules (and :root colours). */
+export const BASE_CSS = `
+* { box-sizing: border-box; }
+body { margin: 0; padding: 24px 32px 48px; font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink); background: #fff; }
+header { border-bottom: 2px solid var(--ink); margin-bottom: 20px; padding-bottom: 8px; }
+h1 { font-size: 24px; margin: 0 0 4px; }
+h2 { font-size: 19px; margin: 0 0 10px; }
+h3 { font-size: 14px; margin: 0 0 4px; color: var(--muted); }
+.meta, .muted, figcaption { color: var(--muted); font-size: 13px; }
+section { border-bottom: 1px solid var(--line); padding: 18px 0; }
+.flex { display: flex; flex-wrap: wrap; gap: 28px; align-items: flex-start; }
+table { border-collapse: collapse; font-size: 14px; }
+th, td { text-align: left; padding: 3px 12px 3px 0; vertical-align: top; border-bottom: 1px solid #f0f0f0; }
+th { color: var(--muted); font-weight: 600; }
+td.num { font-variant-numeric: tabular-nums; text-align: right; }
+`;
+
 export interface PageOptions {
   title: string;
   css: string;
+  /** Text before "Generated ... by Glassbox" in the header line (e.g. what the page shows). */
+  subtitle?: string;
+  /** SHA-256 (base64) of the page's one inline script, allowed by the Content-Security-Policy; pages without one run no script. */
+  scriptHash?: string;
   /** Everything after the header, as HTML. */
   body: string;
   /** Default now. */
@@ -46,7 +67,7 @@ export function htmlPage(page: PageOptions): string {
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'${page.scriptHash ? `; script-src 'sha256-${page.scriptHash}'` : ''}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${e(page.title)}</title>
 <style>${page.css}</style>
@@ -54,7 +75,7 @@ export function htmlPage(page: PageOptions): string {
 <body>
 <header>
 <h1>${e(page.title)}</h1>
-<p class="meta">Generated ${e(formatReportDate(page.date ?? new Date()))} by Glassbox ${e(page.version ?? glassboxVersion())}</p>
+<p class="meta">${page.subtitle ? `${e(page.subtitle)} ` : ''}Generated ${e(formatReportDate(page.date ?? new Date()))} by Glassbox ${e(page.version ?? glassboxVersion())}</p>
 </header>
 ${page.body}
 </body>

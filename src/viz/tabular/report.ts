@@ -2,7 +2,7 @@ import type { TabularExplanationData } from '../../attribution/tabular-explanati
 import type { PartialDependence, SurrogateTree } from '../../global/types.js';
 import { UsageError } from '../../errors.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
-import { escapeHtml, htmlPage } from '../report/page.js';
+import { BASE_CSS, escapeHtml, htmlPage } from '../report/page.js';
 import { barPlot } from './bar.js';
 import { beeswarmPlot } from './beeswarm.js';
 import { categoryLabels, checkExplanation, checkRow, displayValue, formatValue, meanAbsolute, orderByMagnitude } from './common.js';
@@ -39,24 +39,11 @@ export interface TabularReportInput {
   version?: string;
 }
 
-const CSS = `
+const CSS = `${BASE_CSS}
 :root { color-scheme: light; --ink: #1e1e1e; --muted: #666; --line: #ddd; --pos: #ff0051; --neg: #008bfb; }
-* { box-sizing: border-box; }
-body { margin: 0; padding: 24px 32px 48px; font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink); background: #fff; }
-header { border-bottom: 2px solid var(--ink); margin-bottom: 20px; padding-bottom: 8px; }
-h1 { font-size: 24px; margin: 0 0 4px; }
-h2 { font-size: 19px; margin: 0 0 10px; }
-h3 { font-size: 14px; margin: 0 0 4px; color: var(--muted); }
-.meta, .muted, figcaption { color: var(--muted); font-size: 13px; }
-section { border-bottom: 1px solid var(--line); padding: 18px 0; }
-.flex { display: flex; flex-wrap: wrap; gap: 28px; align-items: flex-start; }
 figure { margin: 0 0 12px; }
 figure svg { display: block; max-width: 100%; height: auto; }
 .flex figure { max-width: 600px; }
-table { border-collapse: collapse; font-size: 14px; }
-th, td { text-align: left; padding: 3px 12px 3px 0; vertical-align: top; border-bottom: 1px solid #f0f0f0; }
-th { color: var(--muted); font-weight: 600; }
-td.num { font-variant-numeric: tabular-nums; text-align: right; }
 td.pos { color: var(--pos); }
 td.neg { color: var(--neg); }
 pre { font: 13px/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; background: #f7f7f7; padding: 10px 12px; overflow-x: auto; }

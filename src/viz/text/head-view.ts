@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { UsageError } from '../../errors.js';
 import { checkAttentionMaps, checkTokenMatrix } from '../../attention/check.js';
 import type { AttentionMaps, TokenMatrix } from '../../attention/types.js';
-import { escapeHtml, formatReportDate, glassboxVersion } from '../report/page.js';
+import { htmlPage } from '../report/page.js';
 import { displayToken } from './common.js';
 import { HEAD_VIEW_SCRIPT } from './head-view-script.js';
 
@@ -125,26 +125,14 @@ canvas { display: block; }
 export function headViewHtml(maps: AttentionMaps, options: HeadViewOptions = {}): string {
   const { meta, data } = encodeHeadView(maps, options);
   const title = options.title ?? 'Attention';
-  const e = escapeHtml;
   const scriptHash = createHash('sha256').update(HEAD_VIEW_SCRIPT, 'utf8').digest('base64');
   // JSON inside <script>: "<" escaped so no token text can close the element.
   const metaJson = JSON.stringify(meta).replace(/</g, '\\u003c');
   const b64 = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64');
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 'sha256-${scriptHash}'">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${e(title)}</title>
-<style>${CSS}</style>
-</head>
-<body>
-<header>
-<h1>${e(title)}</h1>
-<p class="meta">${maps.length} tokens, ${maps.layers} layers x ${maps.heads} heads${maps.causal ? ', causal' : ''}. Generated ${e(formatReportDate(options.date ?? new Date()))} by Glassbox ${e(options.version ?? glassboxVersion())}</p>
-</header>
-<div class="controls">
+  return htmlPage({
+    title, css: CSS, scriptHash, subtitle: `${maps.length} tokens, ${maps.layers} layers x ${maps.heads} heads${maps.causal ? ', causal' : ''}.`,
+    ...(options.date ? { date: options.date } : {}), ...(options.version ? { version: options.version } : {}),
+    body: `<div class="controls">
 <label>View <select id="gb-view"><option value="lines">head view (lines)</option><option value="matrix">matrix</option><option value="model">model view (all heads)</option></select></label>
 <label>Layer <select id="gb-layer"></select></label>
 <label>Head <select id="gb-head"></select></label>
@@ -160,8 +148,6 @@ export function headViewHtml(maps: AttentionMaps, options: HeadViewOptions = {})
 <noscript><p>This view needs JavaScript; the static heatmaps (attention --format svg/png) need none.</p></noscript>
 <script id="gb-meta" type="application/json">${metaJson}</script>
 <script id="gb-data" type="application/octet-stream">${b64}</script>
-<script>${HEAD_VIEW_SCRIPT}</script>
-</body>
-</html>
-`;
+<script>${HEAD_VIEW_SCRIPT}</script>`,
+  });
 }
