@@ -6,7 +6,8 @@
  * dominate on wasm; BENCHMARKS.md records the results with the machine and date.
  * Then the tabular benches (bench/kernel-shap.ts, bench/lime.ts, bench/trees.ts), each against the
  * Python library's figure on this machine.
- * The text suite is bench/attention.ts (rollout, flow, head statistics, the head view page).
+ * The text suite is bench/attention.ts (rollout, flow, head statistics, the head view page) and bench/text.ts
+ * (token attributions and lenses on the spam classifier and a llama2.c model).
  * Options: --engines native,wasm,cpu   --repeats N   --suites image,tabular,text
  */
 import * as tf from '@tensorflow/tfjs';
@@ -112,7 +113,7 @@ process.stdout.write(`\nmachine: ${cpus()[0]?.model ?? 'unknown'} x ${cpus().len
 if (rows.length) process.stdout.write('| engine | workload | median ms | min ms | first call ms | per unit | GFLOP/s | runs | Captum ms | ratio to Captum |\n|---|---|---|---|---|---|---|---|---|---|\n');
 if (rows.length) process.stdout.write(`${rows.join('\n')}\n`);
 
-const scripts = [...(suites.includes('tabular') ? ['kernel-shap.ts', 'lime.ts', 'trees.ts'] : []), ...(suites.includes('text') ? ['attention.ts'] : [])];
+const scripts = [...(suites.includes('tabular') ? ['kernel-shap.ts', 'lime.ts', 'trees.ts'] : []), ...(suites.includes('text') ? ['attention.ts', 'text.ts'] : [])];
 // Each bench is its own process, so one's memory and JIT state do not colour the next.
 for (const script of scripts) {
   process.stdout.write(`\n## ${script}\n`);
