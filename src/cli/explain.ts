@@ -17,6 +17,7 @@ import { renderReport } from '../viz/report/html.js';
 import { choiceOption, stringOption, type CommandSpec, type ParsedOptions } from './args.js';
 import type { CommandIo } from './attribute.js';
 import { runTabularExplain } from './explain-tabular.js';
+import { runTextExplain } from './explain-text.js';
 import { methodFlagSpecs, methodOptions } from './method-options.js';
 import { TABULAR_DATA_FLAGS, TABULAR_METHOD_FLAGS } from './tabular.js';
 import { predict } from './prediction.js';
@@ -29,12 +30,15 @@ export const explainSpec: CommandSpec = {
   name: 'explain',
   summary: 'explain one decision with several methods: an HTML report with pictures (images or tabular rows)',
   usage: 'glassbox explain [--demo] --model <model.json|model.onnx|digits> --input <image|.json|.npy> [--methods a,b,...] [--out dir] [options]\n'
-    + '       glassbox explain --model <model.onnx|xgb.json|lgbm.txt> --data <file.csv> --row N [--methods kernel-shap,lime] [--out dir] [options]',
+    + '       glassbox explain --model <model.onnx|xgb.json|lgbm.txt> --data <file.csv> --row N [--methods kernel-shap,lime] [--out dir] [options]\n'
+    + '       glassbox explain --model <spam|folder|checkpoint.bin> [--tokenizer tok.bin] --text "..." [--methods integrated-gradients,occlusion,...] [--out dir]',
   options: {
     demo: { type: 'boolean', description: 'the built-in demos: the digit model on a sample digit, and the credit and breast-cancer models on a row each' },
     model: { type: 'string', placeholder: 'model.json|model.onnx|digits', description: 'TF.js model.json, ONNX file, or a built-in model name' },
     input: { type: 'string', placeholder: 'file', description: 'PNG/JPEG image, or a JSON/.npy tensor in the model\'s input layout' },
-    methods: { type: 'string', placeholder: 'a,b,...', description: 'methods to run (default: every method the model supports)' },
+    methods: { type: 'string', placeholder: 'a,b,...', description: 'methods to run (default: every method the model supports; --text: integrated-gradients,input-x-gradient,occlusion,lime,kernel-shap)' },
+    text: { type: 'string', placeholder: '"..."', description: 'text models: the text to explain (token highlights, head view, and for language models the logit lens)' },
+    tokenizer: { type: 'string', placeholder: 'tok.bin', description: 'text: the llama2.c tokenizer (tok*.bin) for a .bin checkpoint' },
     out: { type: 'string', placeholder: 'dir', description: 'output folder for report.html, grid.png and results.json (default glassbox-report)' },
     target: { type: 'string', placeholder: 'N', description: 'output index to explain (default: the predicted class)' },
     sign: { type: 'string', placeholder: 'mode', description: `heatmap sign: ${SIGNS.join('|')} (default all: red positive, blue negative)` },
@@ -51,11 +55,16 @@ export const explainSpec: CommandSpec = {
     'glassbox explain --model digits --input samples/digits/digit-8.png --methods integrated-gradients,grad-cam,occlusion --out out/eight',
     'glassbox explain --model my-model/model.json --input cat.jpg --target 281 --steps 100',
     'glassbox explain --model models/credit/model.onnx --data data/tabular/german_credit.csv --row 3 --out out/credit',
+    'glassbox explain --model spam --text "WIN a free prize now, call to claim" --out out/spam',
   ],
 };
 
 export async function runExplain(flags: ParsedOptions, io: CommandIo): Promise<number> {
   const demo = flags.demo === true;
+  if (stringOption(flags, 'text') !== undefined) {
+    if (demo || stringOption(flags, 'data') !== undefined) throw new UsageError('--text was given with --demo or --data', 'give one input: --text for text models, --data for tables');
+    return runTextExplain(flags, io, resolve(stringOption(flags, 'out') ?? 'glassbox-report'));
+  }
   if (stringOption(flags, 'data') !== undefined) {
     if (demo) throw new UsageError('--demo and --data were both given', 'run glassbox explain --demo alone, or give --model and --data');
     return runTabularExplain(flags, io, resolve(stringOption(flags, 'out') ?? 'glassbox-report'));
