@@ -39,6 +39,7 @@ export const explainSpec: CommandSpec = {
     methods: { type: 'string', placeholder: 'a,b,...', description: 'methods to run (default: every method the model supports; --text: integrated-gradients,input-x-gradient,occlusion,lime,kernel-shap)' },
     text: { type: 'string', placeholder: '"..."', description: 'text models: the text to explain (token highlights, head view, and for language models the logit lens)' },
     tokenizer: { type: 'string', placeholder: 'tok.bin', description: 'text: the llama2.c tokenizer (tok*.bin) for a .bin checkpoint' },
+    truncate: { type: 'boolean', description: 'text: cut a text longer than the model\'s context (with a warning) instead of failing' },
     out: { type: 'string', placeholder: 'dir', description: 'output folder for report.html, grid.png and results.json (default glassbox-report)' },
     target: { type: 'string', placeholder: 'N', description: 'output index to explain (default: the predicted class)' },
     sign: { type: 'string', placeholder: 'mode', description: `heatmap sign: ${SIGNS.join('|')} (default all: red positive, blue negative)` },

@@ -96,5 +96,8 @@ describe('glassbox explain --text', () => {
     const both = await run(['explain', '--model', 'spam', '--text', 'hi', '--data', 'x.csv']);
     assert.notEqual(both.code, 0);
     assert.match(both.err, /--text was given with --demo or --data/);
+    const long = await run(['explain', '--model', 'spam', '--text', 'free prize '.repeat(100), '--out', mkdtempSync(join(tmpdir(), 'gb-'))]);
+    assert.equal(long.code, 2);
+    assert.match(long.err, /more than the model's context of 128[\s\S]*--truncate/);
   });
 });
