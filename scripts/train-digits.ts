@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmConvFilterGrad } from './wasm-conv-filter-grad.js';
 import { readIdx } from '../src/io/idx.js';
+import { putImage } from './digit-images.js';
 import { Random } from '../src/util/random.js';
 import { fileHandler } from '../src/models/tfjs-file-io.js';
 
@@ -36,17 +37,6 @@ function buildModel(): tf.Sequential {
   m.add(tf.layers.dense({ name: 'dense1', units: 128, activation: 'relu', kernelInitializer: init(3) }));
   m.add(tf.layers.dense({ name: 'logits', units: 10, kernelInitializer: tf.initializers.glorotUniform({ seed: 4 }) }));
   return m;
-}
-
-/** Copies image i into out at offset, shifted by (dy, dx) with zero fill, scaled to [0, 1]. */
-function putImage(src: Uint8Array, i: number, out: Float32Array, offset: number, dy: number, dx: number): void {
-  for (let y = 0; y < 28; y++) {
-    const sy = y - dy;
-    for (let x = 0; x < 28; x++) {
-      const sx = x - dx;
-      out[offset + y * 28 + x] = sy >= 0 && sy < 28 && sx >= 0 && sx < 28 ? src[i * 784 + sy * 28 + sx] / 255 : 0;
-    }
-  }
 }
 
 const model = buildModel();

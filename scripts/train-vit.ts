@@ -14,6 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 import { mkdirSync } from 'node:fs';
 import { useBackend } from '../src/backend.js';
 import { readIdx } from '../src/io/idx.js';
+import { putImage } from './digit-images.js';
 import { writeFileAtomic } from '../src/io/atomic-write.js';
 import { Random } from '../src/util/random.js';
 import { applyNorm } from '../src/models/transformer/norm.js';
@@ -97,17 +98,6 @@ function forward(images: tf.Tensor4D): tf.Tensor2D {
   const normalised = applyNorm(x, 'layernorm', finalNorm, 1e-5);
   const pooled = tf.reshape(tf.slice(normalised, [0, 0, 0], [b, 1, DIM]), [b, DIM]);
   return linear(pooled, classifierWT, classifierB) as tf.Tensor2D;
-}
-
-/** Copies image i into out at offset, shifted by (dy, dx) with zero fill, scaled to [0, 1]. */
-function putImage(src: Uint8Array, i: number, out: Float32Array, offset: number, dy: number, dx: number): void {
-  for (let y = 0; y < 28; y++) {
-    const sy = y - dy;
-    for (let x = 0; x < 28; x++) {
-      const sx = x - dx;
-      out[offset + y * 28 + x] = sy >= 0 && sy < 28 && sx >= 0 && sx < 28 ? src[i * 784 + sy * 28 + sx] / 255 : 0;
-    }
-  }
 }
 
 function evaluate(count: number): number {

@@ -117,8 +117,19 @@ export function multiplySquare(a: Float64Array, b: Float64Array, c: Float64Array
 export function attentionRolloutLayers(maps: AttentionMaps, options: RolloutOptions = {}): TokenMatrix[] {
   const { r, fusion, from, to } = resolve(maps, options);
   const n = maps.length;
+  const out: TokenMatrix[] = [];
+  rolloutProduct(maps, from, to, fusion, r, (joint) => out.push({ tokens: [...maps.tokens], length: n, values: Float32Array.from(joint) }));
+  return out;
+}
+
+/**
+ * The rolled-out product from layer `from` to `to`, built in place; `each` sees it after every layer
+ * (the buffer is reused: copy what you keep).
+ */
+function rolloutProduct(maps: AttentionMaps, from: number, to: number, fusion: HeadFusion, r: number, each?: (joint: Float64Array) => void): Float64Array {
+  const n = maps.length;
   let joint: Float64Array = residualAttention(maps, from, fusion, r, new Float64Array(n * n));
-  const out: TokenMatrix[] = [{ tokens: [...maps.tokens], length: n, values: Float32Array.from(joint) }];
+  each?.(joint);
   const layer = new Float64Array(n * n);
   const scratch = new Float64Array(n * n);
   let next: Float64Array = new Float64Array(n * n);
@@ -126,24 +137,16 @@ export function attentionRolloutLayers(maps: AttentionMaps, options: RolloutOpti
     residualAttention(maps, l, fusion, r, layer);
     multiplySquare(layer, joint, next, n, scratch);
     [joint, next] = [next, joint];
-    out.push({ tokens: [...maps.tokens], length: n, values: Float32Array.from(joint) });
+    each?.(joint);
   }
-  return out;
+  return joint;
 }
 
 /** Attention rollout up to `toLayer` (default the last layer): row q is output q's mix of input tokens. */
 export function attentionRollout(maps: AttentionMaps, options: RolloutOptions = {}): TokenMatrix {
   const { r, fusion, from, to } = resolve(maps, options);
   const n = maps.length;
-  let joint: Float64Array = residualAttention(maps, from, fusion, r, new Float64Array(n * n));
-  const layer = new Float64Array(n * n);
-  const scratch = new Float64Array(n * n);
-  let next: Float64Array = new Float64Array(n * n);
-  for (let l = from + 1; l <= to; l++) {
-    residualAttention(maps, l, fusion, r, layer);
-    multiplySquare(layer, joint, next, n, scratch);
-    [joint, next] = [next, joint];
-  }
+  const joint = rolloutProduct(maps, from, to, fusion, r);
   return { tokens: [...maps.tokens], length: n, values: Float32Array.from(joint) };
 }
 
