@@ -1,8 +1,8 @@
 import type { TokenAttribution } from '../../attention/types.js';
-import type { Transformer } from '../../models/transformer/transformer.js';
 import { kernelShapGame, type L1Reg } from '../coalition/kernel-shap.js';
-import { checkTokens } from './embedding-gradients.js';
-import { resolveTarget, targetParams, type TextTarget } from './target.js';
+import { resolveSequenceTarget, targetParams, type TextTarget } from './target.js';
+import { checkSequenceTokens } from './token-sequence-model.js';
+import { transformerSequenceModel, type TokenModel } from './transformer-sequence-model.js';
 import { TokenGame, type TokenAbsence } from './token-game.js';
 
 export interface TextKernelShapOptions extends TextTarget {
@@ -20,11 +20,12 @@ export interface TextKernelShapOptions extends TextTarget {
  * each token for the explained output, where an absent token is removed or replaced. Efficiency:
  * the scores add up to f(input) - f(no tokens), reported as the convergence delta (about 0).
  */
-export async function textKernelShap(transformer: Transformer, tokens: readonly number[], options: TextKernelShapOptions = {}): Promise<TokenAttribution> {
-  checkTokens(transformer, tokens);
-  const resolved = resolveTarget(transformer, tokens, options);
+export async function textKernelShap(tokenModel: TokenModel, tokens: readonly number[], options: TextKernelShapOptions = {}): Promise<TokenAttribution> {
+  const model = transformerSequenceModel(tokenModel);
+  checkSequenceTokens(model, tokens);
+  const resolved = await resolveSequenceTarget(tokenModel, tokens, options);
   const absence = options.absence ?? 'remove';
-  const game = new TokenGame(transformer, tokens, resolved, { absence, fixed: options.fixed, batchSize: options.batchSize });
+  const game = new TokenGame(model, tokens, resolved, { absence, fixed: options.fixed, batchSize: options.batchSize });
   const result = await kernelShapGame(game, { nsamples: options.nsamples ?? 'auto', l1Reg: options.l1Reg ?? 'none', seed: options.seed ?? 0 });
   const scores = new Array<number>(tokens.length).fill(0);
   const errors = new Array<number>(tokens.length).fill(0);
@@ -34,7 +35,7 @@ export async function textKernelShap(transformer: Transformer, tokens: readonly 
   });
   const total = scores.reduce((a, b) => a + b, 0);
   return {
-    method: 'kernel-shap', tokens: tokens.map((id) => transformer.tokenName(id)), scores,
+    method: 'kernel-shap', tokens: tokens.map((id) => model.tokenName(id)), scores,
     target: resolved.target, ...(resolved.targetName !== undefined ? { targetName: resolved.targetName } : {}),
     prediction: result.fullValue,
     convergenceDelta: total - (result.fullValue - result.baseValue),

@@ -1,11 +1,11 @@
 import type { TokenAttribution } from '../../attention/types.js';
 import { UsageError } from '../../errors.js';
-import type { Transformer } from '../../models/transformer/transformer.js';
 import { Random, checkSeed } from '../../util/random.js';
 import { limeOverGame } from '../lime/lime-game.js';
 import type { FeatureSelection } from '../lime/feature-selection.js';
-import { checkTokens } from './embedding-gradients.js';
-import { resolveTarget, targetParams, type TextTarget } from './target.js';
+import { resolveSequenceTarget, targetParams, type TextTarget } from './target.js';
+import { checkSequenceTokens } from './token-sequence-model.js';
+import { transformerSequenceModel, type TokenModel } from './transformer-sequence-model.js';
 import { TokenGame, type TokenAbsence } from './token-game.js';
 
 export interface TextLimeOptions extends TextTarget {
@@ -28,11 +28,12 @@ export interface TextLimeOptions extends TextTarget {
  * (x 100) to the full text, and a weighted ridge surrogate on token presence explains the output.
  * Unlike lime_text, players are token positions (not bag-of-words), so repeated tokens score apart.
  */
-export async function textLime(transformer: Transformer, tokens: readonly number[], options: TextLimeOptions = {}): Promise<TokenAttribution> {
-  checkTokens(transformer, tokens);
-  const resolved = resolveTarget(transformer, tokens, options);
+export async function textLime(tokenModel: TokenModel, tokens: readonly number[], options: TextLimeOptions = {}): Promise<TokenAttribution> {
+  const model = transformerSequenceModel(tokenModel);
+  checkSequenceTokens(model, tokens);
+  const resolved = await resolveSequenceTarget(tokenModel, tokens, options);
   const absence = options.absence ?? 'remove';
-  const game = new TokenGame(transformer, tokens, resolved, { absence, fixed: options.fixed, batchSize: options.batchSize });
+  const game = new TokenGame(model, tokens, resolved, { absence, fixed: options.fixed, batchSize: options.batchSize });
   const numSamples = options.numSamples ?? 1000;
   const numFeatures = options.numFeatures ?? game.players;
   const kernelWidth = options.kernelWidth ?? 25;
@@ -45,7 +46,7 @@ export async function textLime(transformer: Transformer, tokens: readonly number
   const scores = new Array<number>(tokens.length).fill(0);
   game.playerPositions.forEach((p, j) => { scores[p] = surrogate.weights[j]; });
   return {
-    method: 'lime', tokens: tokens.map((id) => transformer.tokenName(id)), scores,
+    method: 'lime', tokens: tokens.map((id) => model.tokenName(id)), scores,
     target: resolved.target, ...(resolved.targetName !== undefined ? { targetName: resolved.targetName } : {}),
     prediction,
     params: {

@@ -1,8 +1,8 @@
 import type { TokenAttribution } from '../../attention/types.js';
 import { UsageError } from '../../errors.js';
-import type { Transformer } from '../../models/transformer/transformer.js';
-import { checkTokens } from './embedding-gradients.js';
-import { resolveTarget, targetParams, type TextTarget } from './target.js';
+import { resolveSequenceTarget, targetParams, type TextTarget } from './target.js';
+import { checkSequenceTokens } from './token-sequence-model.js';
+import { transformerSequenceModel, type TokenModel } from './transformer-sequence-model.js';
 import { TokenGame, type TokenAbsence } from './token-game.js';
 
 export interface TextOcclusionOptions extends TextTarget {
@@ -22,15 +22,16 @@ export interface TextOcclusionOptions extends TextTarget {
  * `span` consecutive tokens, record f(input) - f(hidden); a token's score is the mean over the spans
  * that cover it. With span 1 it is leave-one-token-out (Li et al. 2016).
  */
-export async function textOcclusion(transformer: Transformer, tokens: readonly number[], options: TextOcclusionOptions = {}): Promise<TokenAttribution> {
-  checkTokens(transformer, tokens);
+export async function textOcclusion(tokenModel: TokenModel, tokens: readonly number[], options: TextOcclusionOptions = {}): Promise<TokenAttribution> {
+  const model = transformerSequenceModel(tokenModel);
+  checkSequenceTokens(model, tokens);
   const span = options.span ?? 1;
   const stride = options.stride ?? 1;
   if (!Number.isInteger(span) || span < 1) throw new UsageError(`span must be a positive integer, got ${span}`, 'e.g. span 1 (leave one token out) or 3');
   if (!Number.isInteger(stride) || stride < 1) throw new UsageError(`stride must be a positive integer, got ${stride}`, 'e.g. stride 1');
-  const resolved = resolveTarget(transformer, tokens, options);
+  const resolved = await resolveSequenceTarget(tokenModel, tokens, options);
   const absence = options.absence ?? 'remove';
-  const game = new TokenGame(transformer, tokens, resolved, { absence, fixed: options.fixed, batchSize: options.batchSize });
+  const game = new TokenGame(model, tokens, resolved, { absence, fixed: options.fixed, batchSize: options.batchSize });
   const m = game.players;
   const width = Math.min(span, m);
   // Window starts as Captum: every stride, and a last one flush with the end.
@@ -52,7 +53,7 @@ export async function textOcclusion(transformer: Transformer, tokens: readonly n
   const scores = new Array<number>(tokens.length).fill(0);
   game.playerPositions.forEach((p, j) => { scores[p] = counts[j] > 0 ? sums[j] / counts[j] : 0; });
   return {
-    method: 'occlusion', tokens: tokens.map((id) => transformer.tokenName(id)), scores,
+    method: 'occlusion', tokens: tokens.map((id) => model.tokenName(id)), scores,
     target: resolved.target, ...(resolved.targetName !== undefined ? { targetName: resolved.targetName } : {}),
     prediction: full,
     params: { span: width, stride, absence: absence === 'remove' ? 'remove' : `token ${absence.tokenId}`, fixed: options.fixed ?? [], evaluations: starts.length + 1, ...targetParams(resolved) },

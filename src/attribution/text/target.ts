@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { UsageError } from '../../errors.js';
-import type { Transformer } from '../../models/transformer/transformer.js';
-import { argmax } from '../../models/transformer/transformer.js';
+import { Transformer, argmax } from '../../models/transformer/transformer.js';
+import type { TokenModel } from './transformer-sequence-model.js';
 
 /**
  * What a token attribution explains. For a classifier: a class. For a language model: the next token
@@ -34,24 +34,51 @@ export interface ResolvedTarget {
 }
 
 export function resolveTarget(transformer: Transformer, tokens: readonly number[], spec: TextTarget = {}): ResolvedTarget {
-  if (tokens.length === 0) throw new UsageError('there are no tokens to explain', 'give a non-empty text');
   const classifier = transformer.config.classifier !== undefined;
-  const outputs = transformer.numOutputs;
+  const name = (id: number) => (classifier ? transformer.config.classifier!.classNames?.[id] : transformer.vocabulary?.[id]);
+  return checkTarget({ classifier, outputs: transformer.numOutputs, name }, tokens, spec,
+    (position) => transformer.run([...tokens]).logits[classifier ? 0 : position]);
+}
+
+/** `resolveTarget` for any token model (a black box such as an ONNX export): the prediction is asynchronous. */
+export async function resolveSequenceTarget(model: TokenModel, tokens: readonly number[], spec: TextTarget = {}): Promise<ResolvedTarget> {
+  if (model instanceof Transformer) return resolveTarget(model, tokens, spec);
+  const classifier = model.kind === 'classifier';
+  const shape = { classifier, outputs: model.numOutputs, name: (id: number) => model.outputName(id) };
+  if (spec.target !== undefined) return checkTarget(shape, tokens, spec);
+  // A bad position fails before the model runs.
+  const position = checkPosition(classifier, tokens, spec);
+  const [rows] = await model.outputs([tokens]);
+  return checkTarget(shape, tokens, { ...spec, target: argmax(rows[classifier ? 0 : position]) });
+}
+
+interface OutputShape {
+  classifier: boolean;
+  outputs: number;
+  name: (id: number) => string | undefined;
+}
+
+/** The explained position (language models; a classifier's is irrelevant), checked against the tokens. */
+function checkPosition(classifier: boolean, tokens: readonly number[], spec: TextTarget): number {
+  if (tokens.length === 0) throw new UsageError('there are no tokens to explain', 'give a non-empty text');
   const position = spec.position ?? tokens.length - 1;
   if (!classifier && (!Number.isInteger(position) || position < 0 || position >= tokens.length)) {
     throw new UsageError(`position ${spec.position} is outside the ${tokens.length} tokens`, `choose a position from 0 to ${tokens.length - 1}`);
   }
+  return position;
+}
+
+/** The target (the prediction at `position` when not given) checked against the model's outputs. */
+function checkTarget(model: OutputShape, tokens: readonly number[], spec: TextTarget, predict?: (position: number) => Float32Array): ResolvedTarget {
+  const { classifier, outputs } = model;
+  const position = checkPosition(classifier, tokens, spec);
   const checkOutput = (value: number, what: string) => {
     if (!Number.isInteger(value) || value < 0 || value >= outputs) {
       throw new UsageError(`${what} ${value} is out of range: the model has ${outputs} ${classifier ? 'classes' : 'tokens in its vocabulary'}`,
         `choose a ${what} from 0 to ${outputs - 1}`);
     }
   };
-  let target = spec.target;
-  if (target === undefined) {
-    const run = transformer.run([...tokens]);
-    target = argmax(run.logits[classifier ? 0 : position]);
-  }
+  const target = spec.target ?? argmax(predict!(position));
   checkOutput(target, 'target');
   if (spec.contrast !== undefined) {
     checkOutput(spec.contrast, 'contrast');
@@ -59,10 +86,9 @@ export function resolveTarget(transformer: Transformer, tokens: readonly number[
   }
   const output = spec.output ?? 'logit';
   if (output !== 'logit' && output !== 'probability') throw new UsageError(`unknown output "${String(output)}"`, 'use logit or probability');
-  const name = (id: number) => (classifier ? transformer.config.classifier!.classNames?.[id] : transformer.vocabulary?.[id]);
   return {
     target, position: classifier ? 0 : position, contrast: spec.contrast, output, classifier,
-    targetName: name(target), ...(spec.contrast !== undefined ? { contrastName: name(spec.contrast) } : {}),
+    targetName: model.name(target), ...(spec.contrast !== undefined ? { contrastName: model.name(spec.contrast) } : {}),
   };
 }
 

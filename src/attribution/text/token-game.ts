@@ -1,7 +1,8 @@
 import type { CoalitionGame } from '../coalition/game.js';
 import { UsageError } from '../../errors.js';
-import type { Transformer } from '../../models/transformer/transformer.js';
 import { explainedValue, type ResolvedTarget } from './target.js';
+import type { TokenSequenceModel } from './token-sequence-model.js';
+import { transformerSequenceModel, type TokenModel } from './transformer-sequence-model.js';
 
 /** How an absent token is simulated: dropped from the sequence, or replaced by a token id (pad, mask, unk). */
 export type TokenAbsence = 'remove' | { tokenId: number };
@@ -19,16 +20,19 @@ export interface TokenGameOptions {
  * explained output (logit, probability or contrast) of the model on that sequence. Works on ids, so
  * tokens are exactly the model's (unlike lime_text, which splits words with a regex). With removal, a
  * language model's explained position moves to where its token now is; if that token itself was
- * removed, to the last kept token before it (the prediction made without it).
+ * removed, to the last kept token before it (the prediction made without it). The model is a black
+ * box (`TokenSequenceModel`): the TF.js transformer or an ONNX export.
  */
 export class TokenGame implements CoalitionGame {
   readonly players: number;
   readonly playerNames: string[];
   /** Sequence position of each player. */
   readonly playerPositions: number[];
+  readonly model: TokenSequenceModel;
   private readonly batchSize: number;
 
-  constructor(readonly transformer: Transformer, readonly tokens: readonly number[], readonly resolved: ResolvedTarget, readonly options: TokenGameOptions) {
+  constructor(model: TokenModel, readonly tokens: readonly number[], readonly resolved: ResolvedTarget, readonly options: TokenGameOptions) {
+    this.model = transformerSequenceModel(model);
     const fixed = new Set(options.fixed ?? []);
     for (const p of fixed) {
       if (!Number.isInteger(p) || p < 0 || p >= tokens.length) throw new UsageError(`fixed position ${p} is outside the ${tokens.length} tokens`, `choose positions from 0 to ${tokens.length - 1}`);
@@ -38,13 +42,13 @@ export class TokenGame implements CoalitionGame {
     this.playerPositions = [];
     for (let p = 0; p <= last; p++) if (!fixed.has(p)) this.playerPositions.push(p);
     this.players = this.playerPositions.length;
-    this.playerNames = this.playerPositions.map((p) => transformer.tokenName(tokens[p]));
+    this.playerNames = this.playerPositions.map((p) => this.model.tokenName(tokens[p]));
     if (this.players === 0) throw new UsageError('every token is fixed: there is nothing to attribute', 'fix fewer positions');
     const absence = options.absence;
     if (absence !== 'remove') {
       const id = absence?.tokenId;
-      if (!Number.isInteger(id) || id < 0 || id >= transformer.config.vocabSize) {
-        throw new UsageError(`replacement token id ${id} is outside the vocabulary of ${transformer.config.vocabSize}`, 'choose a token id in the vocabulary, or remove absent tokens');
+      if (!Number.isInteger(id) || id < 0 || id >= this.model.vocabSize) {
+        throw new UsageError(`replacement token id ${id} is outside the vocabulary of ${this.model.vocabSize}`, 'choose a token id in the vocabulary, or remove absent tokens');
       }
     }
     this.batchSize = options.batchSize ?? 64;
@@ -71,10 +75,10 @@ export class TokenGame implements CoalitionGame {
     const runnable = sequences.map((s, i) => (s.tokens.length > 0 ? i : -1)).filter((i) => i >= 0);
     for (let start = 0; start < runnable.length; start += this.batchSize) {
       const chunk = runnable.slice(start, start + this.batchSize);
-      const runs = this.transformer.runBatch(chunk.map((i) => sequences[i].tokens));
-      runs.forEach((run, k) => {
+      const outputs = await this.model.outputs(chunk.map((i) => sequences[i].tokens));
+      outputs.forEach((rows, k) => {
         const i = chunk[k];
-        values[i] = explainedValue(run.logits[this.resolved.classifier ? 0 : sequences[i].position], this.resolved);
+        values[i] = explainedValue(rows[this.resolved.classifier ? 0 : sequences[i].position], this.resolved);
       });
     }
     return values;
