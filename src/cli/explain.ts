@@ -9,6 +9,8 @@ import { writeFileAtomic } from '../io/atomic-write.js';
 import { loadInput } from '../io/load-input.js';
 import { ENGINES, loadModel } from '../models/load.js';
 import type { Model } from '../models/model.js';
+import { VitModel } from '../models/vit/model.js';
+import { vitAttentionPanels, type VitAttentionPanels } from '../models/vit/attention-panels.js';
 import { attributionGrid } from '../viz/grid.js';
 import type { HeatmapSign } from '../viz/heatmap.js';
 import { imageFromInput, imageFromPixels, type Image } from '../viz/image.js';
@@ -141,6 +143,8 @@ async function runImageExplain(flags: ParsedOptions, io: CommandIo): Promise<num
       }
     }
     const prediction = await predict(model, input);
+    // A vision transformer also shows where its [CLS] token looks; no other model has attention to show.
+    const attention: VitAttentionPanels | undefined = model instanceof VitModel ? vitAttentionPanels(model.attention(input)) : undefined;
     const heatmap = { sign } as const;
     const grid = attributionGrid(image, results, {
       heatmap, classNames: model.info.classNames, inputTitle: 'input', columns: Math.min(6, results.length + 1),
@@ -153,11 +157,12 @@ async function runImageExplain(flags: ParsedOptions, io: CommandIo): Promise<num
       inputLabel: loaded.source,
       prediction: { outputs: prediction.logits[0], probabilities: prediction.probabilities[0] },
       items: results.map((result) => ({ result, heatmap })),
+      attention,
       title: `Glassbox: why ${model.info.name} predicted what it did`,
     });
     const reportPath = join(outDir, 'report.html');
     writeFileAtomic(join(outDir, 'grid.png'), encodePng(grid));
-    writeFileAtomic(join(outDir, 'results.json'), `${JSON.stringify({ model: model.info.name, input: loaded.source, prediction, skipped, results }, null, 1)}\n`);
+    writeFileAtomic(join(outDir, 'results.json'), `${JSON.stringify({ model: model.info.name, input: loaded.source, prediction, skipped, results, attention }, null, 1)}\n`);
     writeFileAtomic(reportPath, html);
     for (const s of skipped) io.warn(`glassbox: skipped ${s}`);
     io.out(reportPath);

@@ -3,6 +3,7 @@ import type { NdArray } from '../../tensor.js';
 import { attentionRollout, type RolloutOptions } from '../../attention/rollout.js';
 import { checkHead, checkLayer } from '../../attention/check.js';
 import type { AttentionMaps } from '../../attention/types.js';
+import type { HeadFusion } from '../../attention/aggregate.js';
 
 /**
  * Where a vision transformer's [CLS] token looks in one image: every layer's and head's attention row
@@ -24,6 +25,8 @@ export interface VitAttention {
   rollout: Float32Array;
   /** The rollout weight left on the [CLS] token itself. */
   rolloutSelf: number;
+  /** How the rollout was taken (the options given, defaults filled in), so a report can say so. */
+  rolloutSettings: { residualWeight: number; headFusion: HeadFusion; fromLayer: number; toLayer: number };
 }
 
 export function vitAttention(maps: AttentionMaps, geometry: { imageSize: number; patchSize: number }, rollout: RolloutOptions = {}): VitAttention {
@@ -43,9 +46,14 @@ export function vitAttention(maps: AttentionMaps, geometry: { imageSize: number;
     cls.set(maps.weights.subarray(row + 1, row + n), lh * patches);
   }
   const rolled = attentionRollout(maps, rollout);
+  // attentionRollout has checked the options; these are its documented defaults.
+  const rolloutSettings = {
+    residualWeight: rollout.residualWeight ?? 0.5, headFusion: rollout.headFusion ?? 'mean',
+    fromLayer: rollout.fromLayer ?? 0, toLayer: rollout.toLayer ?? maps.layers - 1,
+  };
   return {
     maps, imageSize, patchSize, grid, cls, clsSelf,
-    rollout: rolled.values.slice(1, n), rolloutSelf: rolled.values[0],
+    rollout: rolled.values.slice(1, n), rolloutSelf: rolled.values[0], rolloutSettings,
   };
 }
 

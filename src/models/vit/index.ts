@@ -7,4 +7,5 @@ export { loadVitModel, readVitFile, type VitFile } from './load.js';
 export {
   vitAttention, clsAttentionImage, meanClsAttentionImage, rolloutImage, patchGridToImage, type VitAttention,
 } from './image-attention.js';
+export { vitAttentionPanels, type VitAttentionPanel, type VitAttentionPanels } from './attention-panels.js';
 export { encodeVitWeights, decodeVitWeights, namedVitWeights, type VitWeights, type WeightEntry } from './weights.js';

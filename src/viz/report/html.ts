@@ -8,6 +8,8 @@ import { renderHeatmap, type HeatmapOptions } from '../heatmap.js';
 import { checkImage, displayFactor, upscaleNearest, type Image } from '../image.js';
 import { pngDataUri } from '../png.js';
 import { BASE_CSS, escapeHtml, htmlPage } from './page.js';
+import type { VitAttentionPanels } from '../../models/vit/attention-panels.js';
+import { VIT_ATTENTION_CSS, vitAttentionSection } from './vit-attention.js';
 
 /** What the report says about the model; a ModelInfo fits as is. */
 export type ReportModel = Pick<ModelInfo, 'name' | 'outputKind'>
@@ -40,6 +42,8 @@ export interface ReportInput {
   inputLabel?: string;
   prediction?: ReportPrediction;
   items: readonly ReportItem[];
+  /** A vision transformer's [CLS] attention (vitAttentionPanels): adds an "Attention" section after the methods. */
+  attention?: VitAttentionPanels;
   title?: string;
   /** Default now; pass one for reproducible output. */
   date?: Date;
@@ -100,7 +104,7 @@ ol.probs li.top .label { font-weight: 700; }
 ol.probs .value { text-align: right; font-variant-numeric: tabular-nums; font-size: 13px; }
 .tag { display: inline-block; font-size: 12px; padding: 0 6px; border-radius: 3px; background: #f3f3f3; color: var(--muted); margin-left: 6px; }
 footer { color: var(--muted); font-size: 12px; margin-top: 18px; }
-`;
+${VIT_ATTENTION_CSS}`;
 
 function predictionSection(input: ReportInput): string {
   const p = input.prediction;
@@ -203,6 +207,8 @@ export function renderReport(input: ReportInput): string {
     return `<tr><td><a href="#method-${i + 1}">${e(it.title ?? r.method)}</a></td><td class="num">${e(formatMs(r.timeMs))}</td>`
       + `<td class="num">${delta === undefined ? '' : e(formatNumber(delta))}</td></tr>`;
   }).join('\n');
+  const attentionRow = input.attention
+    ? `\n<tr><td><a href="#attention">attention ([CLS] rollout and heads)</a></td><td class="num"></td><td class="num"></td></tr>` : '';
 
   return htmlPage({ title, css: CSS, date: input.date, version: input.version, body: `<section class="flex">
 <figure><img src="${pngDataUri(shown)}" width="${shown.width}" height="${shown.height}" alt="input image">
@@ -212,11 +218,12 @@ ${modelRows.map(([k, v]) => `<tr><th>${e(k)}</th><td>${e(v)}</td></tr>`).join('\
 </table></div>
 ${predictionSection(input)}
 </section>
-${input.items.length ? `<section><h2>Methods</h2><table>
+${input.items.length || input.attention ? `<section><h2>Methods</h2><table>
 <tr><th>method</th><th>run time</th><th>convergence delta</th></tr>
-${summary}
+${summary}${attentionRow}
 </table></section>` : ''}
 ${input.items.map((it, i) => itemSection(input, it, i, names)).join('\n')}
+${input.attention ? vitAttentionSection(input.attention, input.image) : ''}
 <footer>Heat maps follow Captum's visualize_image_attr: attributions are summed over channels, divided by the
 outlier threshold and clipped, so the colour bar ends are the clipping values, not the extremes.</footer>` });
 }
