@@ -55,6 +55,11 @@ export class FunctionModel implements Model {
     return kind === 'standard';
   }
 
+  async activations(_inputs: tf.Tensor, layer: string): Promise<tf.Tensor> {
+    throw new UsageError(`model ${this.info.name} is a plain function and has no layer "${layer}"`,
+      'layer activations need a TF.js LayersModel, a graph model or an ONNX model');
+  }
+
   async gradients(inputs: tf.Tensor, request: GradientRequest): Promise<Gradients> {
     if (request.layer !== undefined) {
       throw new UsageError(`model ${this.info.name} is a plain function and has no layer "${request.layer}"`,

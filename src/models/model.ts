@@ -91,5 +91,10 @@ export interface Model {
   gradients(inputs: tf.Tensor, request: GradientRequest): Promise<Gradients>;
   /** Which backward rules this model supports (DeepLIFT and Guided Backprop need layer access). */
   supportsRule(kind: BackwardRule['kind']): boolean;
+  /**
+   * A named layer's output for a batch, without a backward pass (optional: callers fall back to
+   * `gradients(...).layerActivations`). Unknown layers are UsageErrors listing the model's layers.
+   */
+  activations?(inputs: tf.Tensor, layer: string): Promise<tf.Tensor>;
   dispose(): void;
 }

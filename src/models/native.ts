@@ -38,6 +38,8 @@ export class NativeModel implements Model {
   private readonly layerOutputs: Map<string, LayerOutput>;
   private forwardSession: Promise<OnnxSession> | undefined;
   private readonly gradientSessions = new Map<string, Promise<GradientSession>>();
+  /** Sessions whose one output is a layer's value, by layer name. */
+  private readonly layerSessions = new Map<string, Promise<OnnxSession>>();
   private readonly threads: number;
 
   constructor(private readonly graph: Graph, options: NativeModelOptions = {}) {
@@ -116,6 +118,28 @@ export class NativeModel implements Model {
     return parts[0] as tf.Tensor2D;
   }
 
+  async activations(inputs: tf.Tensor, layer: string): Promise<tf.Tensor> {
+    const where = this.layer(layer);
+    let created = this.layerSessions.get(layer);
+    if (!created) {
+      const value = this.graph.values.get(where.native);
+      if (!value) throw new GlassboxError(`layer ${layer} has no known type in the ONNX graph`, 'this is a bug in Glassbox; use --engine tfjs');
+      // The same nodes with the layer's value as the one output: onnxruntime drops what it does not need.
+      created = OnnxSession.create({ ...this.graph, outputs: [value] }, { threads: this.threads });
+      created.catch(() => { if (this.layerSessions.get(layer) === created) this.layerSessions.delete(layer); });
+      this.layerSessions.set(layer, created);
+    }
+    const session = await created;
+    const [values] = await this.inBatches(inputs, async (rows) => {
+      const out = await session.run({ [this.inputName]: await tensorValue(rows) }, [where.native]);
+      return [toTensor(out[where.native])];
+    });
+    if (!where.perm) return values;
+    const permuted = tf.transpose(values, where.perm);
+    values.dispose();
+    return permuted;
+  }
+
   async gradients(inputs: tf.Tensor, request: GradientRequest): Promise<Gradients> {
     if (this.info.gradientsUnavailable) {
       throw new UsageError(`gradient methods cannot run on model ${this.info.name}: ${this.info.gradientsUnavailable}`,
@@ -177,9 +201,11 @@ export class NativeModel implements Model {
     const sessions: Promise<OnnxSession>[] = [
       ...(this.forwardSession ? [this.forwardSession] : []),
       ...[...this.gradientSessions.values()].map((p) => p.then((g) => g.session)),
+      ...this.layerSessions.values(),
     ];
     this.forwardSession = undefined;
     this.gradientSessions.clear();
+    this.layerSessions.clear();
     for (const s of sessions) void s.then((x) => x.release(), () => undefined);
   }
 

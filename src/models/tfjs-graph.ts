@@ -79,16 +79,25 @@ export class TfjsGraphModel implements Model {
     return kind === 'standard';
   }
 
+  async activations(inputs: tf.Tensor, layer: string): Promise<tf.Tensor> {
+    this.checkNode(layer);
+    return tf.tidy(() => this.net.execute({ [this.inputName]: inputs }, layer) as tf.Tensor);
+  }
+
+  private checkNode(layer: string): void {
+    if (!this.nodes.has(layer)) {
+      throw new UsageError(`graph model ${this.info.name} has no node named "${layer}"`,
+        `choose one of: ${this.info.layers.map((l) => l.name).slice(0, 30).join(', ')}`);
+    }
+  }
+
   async gradients(inputs: tf.Tensor, request: GradientRequest): Promise<Gradients> {
     if (request.rule && request.rule.kind !== 'standard') {
       throw new UsageError(`${request.rule.kind} is not available for graph models`,
         'convert the model as a LayersModel, or use saliency, integrated-gradients or a perturbation method');
     }
     const layer = request.layer;
-    if (layer !== undefined && !this.nodes.has(layer)) {
-      throw new UsageError(`graph model ${this.info.name} has no node named "${layer}"`,
-        `choose one of: ${this.info.layers.map((l) => l.name).slice(0, 30).join(', ')}`);
-    }
+    if (layer !== undefined) this.checkNode(layer);
     return tf.tidy(() => {
       let selected: tf.Tensor1D | undefined;
       const explain = (out: tf.Tensor) => {

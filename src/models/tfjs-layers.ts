@@ -44,6 +44,8 @@ export type TfjsLayersModelOptions = ModelDescription;
 export class TfjsLayersModel implements Model {
   readonly info: ModelInfo;
   private readonly layersByName: Map<string, PatchableLayer>;
+  /** Models from the input to one layer's output, built on first use; they share the net's weights. */
+  private readonly layerModels = new Map<string, tf.LayersModel>();
 
   constructor(readonly net: tf.LayersModel, options: TfjsLayersModelOptions = {}) {
     if (net.inputs.length !== 1 || net.outputs.length !== 1) {
@@ -73,6 +75,18 @@ export class TfjsLayersModel implements Model {
 
   async forward(inputs: tf.Tensor): Promise<tf.Tensor2D> {
     return tf.tidy(() => this.net.apply(inputs, { training: false }) as tf.Tensor2D);
+  }
+
+  async activations(inputs: tf.Tensor, layer: string): Promise<tf.Tensor> {
+    let head = this.layerModels.get(layer);
+    if (!head) {
+      const output = (this.layer(layer) as unknown as { output: tf.SymbolicTensor | tf.SymbolicTensor[] }).output;
+      if (Array.isArray(output)) throw new UsageError(`layer ${layer} has several outputs`, 'choose a layer with one output');
+      head = tf.model({ inputs: this.net.inputs, outputs: output });
+      this.layerModels.set(layer, head);
+    }
+    const net = head;
+    return tf.tidy(() => net.apply(inputs, { training: false }) as tf.Tensor);
   }
 
   supportsRule(kind: BackwardRule['kind']): boolean {
