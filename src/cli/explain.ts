@@ -57,6 +57,7 @@ export const explainSpec: CommandSpec = {
     'glassbox explain --demo',
     'glassbox explain --model digits --input samples/digits/digit-8.png --methods integrated-gradients,grad-cam,occlusion --out out/eight',
     'glassbox explain --model my-model/model.json --input cat.jpg --target 281 --steps 100',
+    'glassbox explain --model vit-digits --input samples/digits/digit-7.png --out out/vit   (adds [CLS] attention: rollout and heads)',
     'glassbox explain --model models/credit/model.onnx --data data/tabular/german_credit.csv --row 3 --out out/credit',
     'glassbox explain --model spam --text "WIN a free prize now, call to claim" --out out/spam',
   ],

@@ -42,7 +42,7 @@ export interface ReportInput {
   inputLabel?: string;
   prediction?: ReportPrediction;
   items: readonly ReportItem[];
-  /** A vision transformer's [CLS] attention (vitAttentionPanels): adds an "Attention" section after the methods. */
+  /** A vision transformer's [CLS] attention (vitAttentionPanels): adds an "Attention" section before the methods' sections. */
   attention?: VitAttentionPanels;
   title?: string;
   /** Default now; pass one for reproducible output. */
@@ -208,7 +208,7 @@ export function renderReport(input: ReportInput): string {
       + `<td class="num">${delta === undefined ? '' : e(formatNumber(delta))}</td></tr>`;
   }).join('\n');
   const attentionRow = input.attention
-    ? `\n<tr><td><a href="#attention">attention ([CLS] rollout and heads)</a></td><td class="num"></td><td class="num"></td></tr>` : '';
+    ? `<tr><td><a href="#attention">attention ([CLS] rollout and heads)</a></td><td class="num"></td><td class="num"></td></tr>\n` : '';
 
   return htmlPage({ title, css: CSS, date: input.date, version: input.version, body: `<section class="flex">
 <figure><img src="${pngDataUri(shown)}" width="${shown.width}" height="${shown.height}" alt="input image">
@@ -220,10 +220,10 @@ ${predictionSection(input)}
 </section>
 ${input.items.length || input.attention ? `<section><h2>Methods</h2><table>
 <tr><th>method</th><th>run time</th><th>convergence delta</th></tr>
-${summary}${attentionRow}
+${attentionRow}${summary}
 </table></section>` : ''}
-${input.items.map((it, i) => itemSection(input, it, i, names)).join('\n')}
 ${input.attention ? vitAttentionSection(input.attention, input.image) : ''}
+${input.items.map((it, i) => itemSection(input, it, i, names)).join('\n')}
 <footer>Heat maps follow Captum's visualize_image_attr: attributions are summed over channels, divided by the
 outlier threshold and clipped, so the colour bar ends are the clipping values, not the extremes.</footer>` });
 }
