@@ -54,18 +54,28 @@ export interface KeyValues {
 /**
  * Multi-head self-attention on normalised inputs x [batch, length, dim]. `mask` is added to the
  * scores before the softmax (0 where allowed, a large negative where not): [query, key] or
- * [batch, 1, query, key].
+ * [batch, 1, query, key]. With `queryAt`, only that position queries (the output, weights and head
+ * outputs have one query row), e.g. a classifier's last layer, whose pooled position is all it reads.
  */
 export function selfAttention(x: tf.Tensor3D, weights: AttentionTensors, shape: AttentionShape,
-  rotary: RotaryTables | undefined, mask: tf.Tensor | undefined, headOutputs = false, past?: KeyValues): AttentionResult {
+  rotary: RotaryTables | undefined, mask: tf.Tensor | undefined, headOutputs = false, past?: KeyValues,
+  queryAt?: number): AttentionResult {
   return tf.tidy(() => {
-    const [b, t] = x.shape;
-    let q = splitHeads(linear(x, weights.wqT, weights.bq), shape.heads, shape.headDim);
+    const [b, length] = x.shape;
+    const queries = queryAt === undefined ? x : tf.slice(x, [0, queryAt, 0], [b, 1, x.shape[2]]);
+    const t = queries.shape[1];
+    // Scaled before the product: q is headDim wide where the scores are length wide.
+    let q = splitHeads(tf.mul(linear(queries, weights.wqT, weights.bq), 1 / Math.sqrt(shape.headDim)), shape.heads, shape.headDim);
     let k = splitHeads(linear(x, weights.wkT, weights.bk), shape.kvHeads, shape.headDim);
     let v = splitHeads(linear(x, weights.wvT, weights.bv), shape.kvHeads, shape.headDim);
     if (rotary) {
-      q = applyRotary(q, rotary);
+      q = applyRotary(q, queryAt === undefined ? rotary : rotaryRow(rotary, queryAt));
       k = applyRotary(k, rotary);
+    }
+    if (queryAt !== undefined && mask && mask.shape[mask.rank - 2] === length && length > 1) {
+      const begin = mask.shape.map((_, i) => (i === mask!.rank - 2 ? queryAt : 0));
+      const size = mask.shape.map((n, i) => (i === mask!.rank - 2 ? 1 : n));
+      mask = tf.slice(mask, begin, size);
     }
     if (past) {
       k = tf.concat([past.k, k], 2);
@@ -75,7 +85,7 @@ export function selfAttention(x: tf.Tensor3D, weights: AttentionTensors, shape: 
     k = repeatKv(k, shape.heads / shape.kvHeads);
     v = repeatKv(v, shape.heads / shape.kvHeads);
     // k transposed explicitly: wasm's batched matmul with transposeB is several times slower.
-    let scores = tf.mul(tf.matMul(q, tf.transpose(k, [0, 1, 3, 2])), 1 / Math.sqrt(shape.headDim));
+    let scores = tf.matMul(q, tf.transpose(k, [0, 1, 3, 2]));
     if (mask) scores = tf.add(scores, mask);
     const attention = tf.softmax(scores) as tf.Tensor4D;
     const values = tf.matMul(attention, v) as tf.Tensor4D;
@@ -84,6 +94,12 @@ export function selfAttention(x: tf.Tensor3D, weights: AttentionTensors, shape: 
     if (headOutputs) result.headOutputs = perHeadOutputs(values, weights.woT, shape);
     return result as unknown as tf.TensorContainer;
   }) as unknown as AttentionResult;
+}
+
+/** The rotary tables of one position. */
+function rotaryRow(tables: RotaryTables, position: number): RotaryTables {
+  const d = tables.cos.shape[1];
+  return { cos: tf.slice(tables.cos, [position, 0], [1, d]), sin: tf.slice(tables.sin, [position, 0], [1, d]), rotate: tables.rotate };
 }
 
 /** Head h's values [.., h, t, headDim] through its rows of Wo: the output is the sum over heads (plus bo). */

@@ -208,12 +208,16 @@ export class Transformer {
       const presents: KeyValues[] = [];
       const shape = { heads: config.heads, kvHeads: kvHeads(config), headDim: headDim(config) };
       if (options.residuals) residuals.push(tf.keep(x.clone()));
-      for (const layer of this.layerTensors) {
+      const pooledAt = this.pooledOnlyPosition(options, length);
+      for (const [l, layer] of this.layerTensors.entries()) {
+        // The last layer of a classifier need only run its pooled position (when nothing else is returned).
+        const queryAt = l === this.layerTensors.length - 1 ? pooledAt : undefined;
         const attended = selfAttention(applyNorm(x, config.norm, layer.attentionNorm, eps) as tf.Tensor3D,
-          layer.attention, shape, rotary, mask, options.components, cache?.layers[presents.length]);
+          layer.attention, shape, rotary, mask, options.components, cache?.layers[presents.length], queryAt);
         if (cache) presents.push({ k: tf.keep(attended.present.k), v: tf.keep(attended.present.v) });
         if (options.attentions) attentions.push(tf.keep(attended.weights));
         if (options.components) headOutputs.push(tf.keep(attended.headOutputs!));
+        if (queryAt !== undefined) x = tf.slice(x, [0, queryAt, 0], [batch, 1, config.dim]);
         x = tf.add(x, attended.output);
         const mlpOut = feedForward(applyNorm(x, config.norm, layer.mlpNorm, eps), layer.mlp, config.mlp) as tf.Tensor3D;
         if (options.components) mlpOutputs.push(tf.keep(mlpOut));
@@ -230,7 +234,8 @@ export class Transformer {
       if (!classifier) return linear(normalised, this.unembeddingT!);
       let pooled: tf.Tensor;
       const padding = options.paddingMask ? tf.cast(options.paddingMask, 'float32') : undefined;
-      if (padding && classifier.pooling !== 'first') {
+      if (pooledAt !== undefined) pooled = tf.reshape(normalised, [batch, config.dim]);
+      else if (padding && classifier.pooling !== 'first') {
         // Weights over positions: the real tokens' mean, or a one-hot at each row's last real token.
         const counts = tf.sum(padding, 1, true);
         const weights = classifier.pooling === 'mean' ? tf.div(padding, counts)
@@ -250,6 +255,18 @@ export class Transformer {
       headOutputs: options.components ? headOutputs : undefined,
       mlpOutputs: options.components ? mlpOutputs : undefined,
     };
+  }
+
+  /**
+   * The one position a classifier's output depends on after its last layer ('first' pooling, or
+   * 'last' without padding), when the caller asks for nothing per position; else undefined.
+   */
+  private pooledOnlyPosition(options: ForwardOptions, length: number): number | undefined {
+    const pooling = this.config.classifier?.pooling;
+    if (options.attentions || options.residuals || options.components || options.cache) return undefined;
+    if (pooling === 'first') return 0;
+    if (pooling === 'last' && !options.paddingMask) return length - 1;
+    return undefined;
   }
 
   /** Token ids through the whole model: plain data for one sequence. */
