@@ -13,7 +13,9 @@ import { INTEGRATION_METHODS, type IntegrationMethod } from '../attribution/inte
 import { UsageError } from '../errors.js';
 import { choiceOption, intOption, stringOption, type OptionSpec, type ParsedOptions } from './args.js';
 import type { CommandIo } from './attribute.js';
-import { emit, loadTextModel, toJson, type TextModel } from './text-model.js';
+import { isOnnxTextFolder } from '../models/onnx-text/load.js';
+import type { Transformer } from '../models/transformer/transformer.js';
+import { emit, loadAnyTextModel, toJson, type AnyTextModel } from './text-model.js';
 
 export const TEXT_METHOD_NAMES = ['saliency', 'input-x-gradient', 'integrated-gradients', 'occlusion', 'lime', 'kernel-shap'] as const;
 export type TextMethodName = (typeof TEXT_METHOD_NAMES)[number];
@@ -55,7 +57,7 @@ export interface TextAttributeOutput {
   params: Record<string, unknown>;
 }
 
-function baselineFlag(flags: ParsedOptions, model: TextModel): TokenBaseline {
+function baselineFlag(flags: ParsedOptions, model: AnyTextModel): TokenBaseline {
   const raw = stringOption(flags, 'baseline');
   // RMSNorm models without learned positions are flat in a zero baseline's direction except near 0:
   // a token baseline converges (see textIntegratedGradients); classifiers default to [PAD] likewise.
@@ -67,7 +69,7 @@ function baselineFlag(flags: ParsedOptions, model: TextModel): TokenBaseline {
   throw new UsageError(`--baseline must be zero, pad, mask or a token id for text, got "${raw}"`, `e.g. --baseline pad (id ${model.specials.pad ?? '?'})`);
 }
 
-function absenceFlag(flags: ParsedOptions, model: TextModel): TokenAbsence {
+function absenceFlag(flags: ParsedOptions, model: AnyTextModel): TokenAbsence {
   const raw = stringOption(flags, 'baseline');
   if (raw === undefined || raw === 'remove') return 'remove';
   if ((raw === 'pad' || raw === 'mask') && model.specials[raw] !== undefined) return { tokenId: model.specials[raw]! };
@@ -101,9 +103,19 @@ export async function runTextAttribute(flags: ParsedOptions, io: CommandIo): Pro
   const span = intOption(flags, 'span', { min: 1 });
   const stride = intOption(flags, 'stride', { min: 1 });
   const integration = choiceOption(flags, 'integration', INTEGRATION_METHODS) as IntegrationMethod | undefined;
-  const model = await loadTextModel(flags, io.warn);
+  const modelPath = stringOption(flags, 'model');
+  const gradientMethod = ['saliency', 'input-x-gradient', 'integrated-gradients'].includes(method);
+  const blackBox = () => new UsageError(`${modelPath} is an ONNX text model, a black box: ${method} needs gradients, which it does not give`,
+    'use --method occlusion, lime or kernel-shap');
+  // Checked before loading, so the model is not read for nothing.
+  if (gradientMethod && modelPath !== undefined && isOnnxTextFolder(modelPath)) throw blackBox();
+  const model = await loadAnyTextModel(flags, io.warn);
   try {
-    const { transformer, tokens, fixed } = model;
+    const { tokens, fixed, sequenceModel } = model;
+    const gradientModel = (): Transformer => {
+      if (!model.transformer) throw blackBox();
+      return model.transformer;
+    };
     if (targetSpec.position !== undefined && model.kind === 'classifier') {
       throw new UsageError('--position is for language models', 'a classifier explains its class for the whole text: leave --position out');
     }
@@ -116,6 +128,7 @@ export async function runTextAttribute(flags: ParsedOptions, io: CommandIo): Pro
       if (targetSpec.target !== undefined || targetSpec.position !== undefined || targetSpec.contrast !== undefined) {
         throw new UsageError('--generate explains each generated token: --target, --position and --contrast do not apply', 'leave them out');
       }
+      const transformer = gradientModel();
       const room = transformer.config.maxLength - tokens.length;
       if (room < 1) throw new UsageError(`the prompt fills the model's context of ${transformer.config.maxLength}`, 'shorten the prompt');
       const result = generationAttribution(transformer, tokens, {
@@ -133,16 +146,16 @@ export async function runTextAttribute(flags: ParsedOptions, io: CommandIo): Pro
     }
     let result: TokenAttribution;
     switch (method as TextMethodName) {
-      case 'saliency': result = textSaliency(transformer, tokens, targetSpec); break;
-      case 'input-x-gradient': result = textInputXGradient(transformer, tokens, targetSpec); break;
+      case 'saliency': result = textSaliency(gradientModel(), tokens, targetSpec); break;
+      case 'input-x-gradient': result = textInputXGradient(gradientModel(), tokens, targetSpec); break;
       case 'integrated-gradients':
-        result = textIntegratedGradients(transformer, tokens, {
+        result = textIntegratedGradients(gradientModel(), tokens, {
           ...targetSpec, steps, integration, baseline: baselineFlag(flags, model), specials: model.specials, keep: fixed,
         });
         break;
-      case 'occlusion': result = await textOcclusion(transformer, tokens, { ...targetSpec, span, stride, absence: absenceFlag(flags, model), fixed }); break;
-      case 'lime': result = await textLime(transformer, tokens, { ...targetSpec, numSamples: samples, seed, absence: absenceFlag(flags, model), fixed }); break;
-      case 'kernel-shap': result = await textKernelShap(transformer, tokens, { ...targetSpec, nsamples: samples, seed, absence: absenceFlag(flags, model), fixed }); break;
+      case 'occlusion': result = await textOcclusion(sequenceModel, tokens, { ...targetSpec, span, stride, absence: absenceFlag(flags, model), fixed }); break;
+      case 'lime': result = await textLime(sequenceModel, tokens, { ...targetSpec, numSamples: samples, seed, absence: absenceFlag(flags, model), fixed }); break;
+      case 'kernel-shap': result = await textKernelShap(sequenceModel, tokens, { ...targetSpec, nsamples: samples, seed, absence: absenceFlag(flags, model), fixed }); break;
     }
     const json: TextAttributeOutput = {
       method: result.method, model: model.name, tokens: result.tokens, ids: tokens, attributions: result.scores,

@@ -5,6 +5,9 @@ import { loadLlama2c } from '../models/llama2c/load.js';
 import { BUILT_IN_TEXT_CLASSIFIERS, loadTextClassifier } from '../models/text/load.js';
 import type { Transformer } from '../models/transformer/transformer.js';
 import type { SpecialTokens } from '../attribution/text/baseline.js';
+import type { TokenSequenceModel } from '../attribution/text/token-sequence-model.js';
+import { transformerSequenceModel } from '../attribution/text/transformer-sequence-model.js';
+import { BUILT_IN_ONNX_TEXT_MODELS, isOnnxTextFolder, loadOnnxTextModel } from '../models/onnx-text/load.js';
 import { BACKENDS, useBackend } from '../backend.js';
 import { choiceOption, stringOption, type OptionSpec, type ParsedOptions } from './args.js';
 
@@ -20,11 +23,12 @@ export const TEXT_MODEL_FLAGS: Record<string, OptionSpec> = {
   truncate: { type: 'boolean', description: 'cut a text longer than the model\'s context (with a warning) instead of failing' },
 };
 
-/** A transformer with its tokenizer, as the text commands see it. */
-export interface TextModel {
+/** A text model with its tokenizer and the text's tokens, as the text commands see it. */
+interface LoadedText {
   kind: 'language-model' | 'classifier';
   name: string;
-  transformer: Transformer;
+  /** The model as the perturbation methods see it: a black box from id sequences to logits. */
+  sequenceModel: TokenSequenceModel;
   specials: SpecialTokens;
   /** The text's ids and the positions of special tokens (BOS, [CLS], [SEP]) that perturbations keep. */
   tokens: number[];
@@ -34,11 +38,42 @@ export interface TextModel {
   dispose(): void;
 }
 
+/** A Glassbox transformer (TF.js): gradients, attention, lenses and perturbations. */
+export interface TextModel extends LoadedText {
+  engine: 'tfjs';
+  transformer: Transformer;
+}
+
+/** A Hugging Face ONNX export: a black box, for the perturbation methods (and its attention outputs, when exported). */
+export interface BlackBoxTextModel extends LoadedText {
+  engine: 'onnx';
+  transformer?: undefined;
+}
+
+export type AnyTextModel = TextModel | BlackBoxTextModel;
+
 /**
- * `--model <checkpoint.bin> --tokenizer <tok.bin>` (llama2.c), or `--model <folder|spam>` (a Glassbox
- * text classifier), and `--text`. Texts longer than the context are an error unless --truncate.
+ * `loadAnyTextModel` for the commands that need the transformer's internals (gradients, attention,
+ * lenses): an ONNX text model is a clear error.
  */
 export async function loadTextModel(flags: ParsedOptions, warn: (line: string) => void): Promise<TextModel> {
+  const modelPath = stringOption(flags, 'model');
+  const blackBox = () => new UsageError(`${modelPath} is an ONNX text model, a black box: this command needs a Glassbox transformer (e.g. --model spam)`,
+    'on an ONNX text model use attribute --text ... --method occlusion, lime or kernel-shap');
+  // Checked before loading, so the model is not read for nothing.
+  if (modelPath && isOnnxTextFolder(modelPath)) throw blackBox();
+  const model = await loadAnyTextModel(flags, warn);
+  if (model.engine === 'tfjs') return model;
+  model.dispose();
+  throw blackBox();
+}
+
+/**
+ * `--model <checkpoint.bin> --tokenizer <tok.bin>` (llama2.c), `--model <folder|spam>` (a Glassbox
+ * text classifier), or `--model <folder|spam-onnx>` (a Hugging Face ONNX export: model.onnx and
+ * tokenizer.json), and `--text`. Texts longer than the context are an error unless --truncate.
+ */
+export async function loadAnyTextModel(flags: ParsedOptions, warn: (line: string) => void): Promise<AnyTextModel> {
   const modelPath = stringOption(flags, 'model');
   if (!modelPath) throw new UsageError('--model is required', 'e.g. --model spam, or --model stories260K.bin --tokenizer tok512.bin');
   const text = stringOption(flags, 'text');
@@ -47,6 +82,29 @@ export async function loadTextModel(flags: ParsedOptions, warn: (line: string) =
   const tokenizerPath = stringOption(flags, 'tokenizer');
   await useBackend(choiceOption(flags, 'backend', BACKENDS) ?? 'wasm');
   const truncate = flags.truncate === true;
+  if (isOnnxTextFolder(modelPath)) {
+    if (tokenizerPath) throw new UsageError('--tokenizer is for llama2.c checkpoints', 'an ONNX text model folder brings its own tokenizer.json: leave --tokenizer out');
+    const model = await loadOnnxTextModel(modelPath);
+    const full = model.tokenizer.encode(text);
+    let encoding = full;
+    if (full.ids.length > model.maxLength) {
+      const message = `the text is ${full.ids.length} tokens (special tokens included), more than the model's context of ${model.maxLength}`;
+      if (!truncate) {
+        await model.dispose();
+        throw new UsageError(message, 'shorten the text, or pass --truncate to explain its first tokens');
+      }
+      warn(`glassbox: ${message}: cut to the first ${model.maxLength} (--truncate)`);
+      encoding = model.encode(text);
+    }
+    const unk = model.tokenizer.specials.unk;
+    const unknown = encoding.ids.filter((id) => id === unk).length;
+    if (unknown > 0) warn(`glassbox: ${unknown} word${unknown === 1 ? ' is' : 's are'} not in ${model.name}'s vocabulary and became ${model.tokenName(unk!)}`);
+    return {
+      engine: 'onnx', kind: model.kind, name: model.name, sequenceModel: model,
+      specials: { pad: model.tokenizer.specials.pad, mask: model.tokenizer.specials.mask },
+      tokens: encoding.ids, fixed: encoding.specialPositions, stopTokens: [], dispose: () => { void model.dispose(); },
+    };
+  }
   const isDirectory = (() => {
     try {
       return statSync(modelPath).isDirectory();
@@ -74,13 +132,13 @@ export async function loadTextModel(flags: ParsedOptions, warn: (line: string) =
     if (unknown > 0) warn(`glassbox: ${unknown} word${unknown === 1 ? ' is' : 's are'} not in ${model.name}'s vocabulary and became [UNK]`);
     const fixed = encoding.ids.flatMap((id, p) => (id === tok.clsId || id === tok.sepId ? [p] : []));
     return {
-      kind: 'classifier', name: model.name, transformer: model.transformer, specials: { pad: tok.padId, mask: tok.maskId },
+      engine: 'tfjs', kind: 'classifier', name: model.name, transformer: model.transformer, sequenceModel: transformerSequenceModel(model.transformer), specials: { pad: tok.padId, mask: tok.maskId },
       tokens: encoding.ids, fixed, stopTokens: [], dispose: () => model.dispose(),
     };
   }
   if (!modelPath.endsWith('.bin')) {
-    throw new UsageError(`--model ${modelPath} is neither a text classifier folder nor a llama2.c .bin checkpoint`,
-      `give a folder with config.json, weights.bin and tokenizer.json, a built-in name (${BUILT_IN_TEXT_CLASSIFIERS.join(', ')}), or a .bin checkpoint with --tokenizer`);
+    throw new UsageError(`--model ${modelPath} is neither a text model folder nor a llama2.c .bin checkpoint`,
+      `give a folder with config.json, weights.bin and tokenizer.json, an ONNX export folder (model.onnx, tokenizer.json), a built-in name (${[...BUILT_IN_TEXT_CLASSIFIERS, ...BUILT_IN_ONNX_TEXT_MODELS].join(', ')}), or a .bin checkpoint with --tokenizer`);
   }
   if (!tokenizerPath) throw new UsageError('a llama2.c checkpoint needs its tokenizer', 'add --tokenizer tok*.bin (the one exported with the model)');
   const model = await loadLlama2c(modelPath, tokenizerPath);
@@ -97,7 +155,8 @@ export async function loadTextModel(flags: ParsedOptions, warn: (line: string) =
   }
   // llama2.c vocabularies have no pad or mask token: <unk> (id 0) stands in for an absent token.
   return {
-    kind: 'language-model', name: model.transformer.name, transformer: model.transformer, specials: { pad: 0, mask: 0 },
+    engine: 'tfjs', kind: 'language-model', name: model.transformer.name, transformer: model.transformer,
+    sequenceModel: transformerSequenceModel(model.transformer), specials: { pad: 0, mask: 0 },
     tokens, fixed: tokens[0] === model.tokenizer.bos ? [0] : [], stopTokens: [model.tokenizer.bos], dispose: () => model.dispose(),
   };
 }
