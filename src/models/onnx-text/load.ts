@@ -16,7 +16,6 @@ interface HuggingFaceConfig {
   name?: string;
   id2label?: Record<string, string>;
   max_position_embeddings?: number;
-  vocab_size?: number;
 }
 
 export interface LoadOnnxTextOptions {
@@ -24,6 +23,11 @@ export interface LoadOnnxTextOptions {
   batchSize?: number;
   /** Threads for one op; default 2. */
   threads?: number;
+  /**
+   * Accept an embedding table with more rows than the tokenizer has tokens (tables padded to a round
+   * size, as some exports do). Off by default: a smaller tokenizer is usually the wrong one.
+   */
+  paddedVocabulary?: boolean;
 }
 
 const modelsRoot = new URL('../../../models/', import.meta.url);
@@ -79,7 +83,7 @@ export async function loadOnnxTextModel(dir: string, options: LoadOnnxTextOption
   }
   try {
     const signature = findSignature(session, modelPath);
-    checkEmbeddingSize(bytes, signature.ids, tokenizer.vocabSize, config.vocab_size, modelPath, tokenizerPath);
+    checkEmbeddingSize(bytes, signature.ids, tokenizer.vocabSize, options.paddedVocabulary === true, modelPath, tokenizerPath);
     const maxLength = contextLength(config, tokenizerConfig, tokenizerJson);
     const name = config.name ?? basename(root.replace(/\/+$/, ''));
     // One probe run gives the width of the logits (classes or vocabulary) and checks the model runs.
@@ -149,10 +153,10 @@ function findSignature(session: ort.InferenceSession, path: string): OnnxTextSig
 }
 
 /**
- * The embedding table is the initializer gathered by input_ids: its rows must cover the tokenizer's
- * ids. More rows than tokens is allowed only when config.json's vocab_size says so (padded tables).
+ * The embedding table is the initializer gathered by input_ids: it must have one row per token of
+ * the tokenizer (more rows only with `paddedVocabulary`).
  */
-function checkEmbeddingSize(bytes: Uint8Array, ids: string, tokens: number, configVocab: number | undefined, modelPath: string, tokenizerPath: string): void {
+function checkEmbeddingSize(bytes: Uint8Array, ids: string, tokens: number, padded: boolean, modelPath: string, tokenizerPath: string): void {
   let graph: Graph;
   try {
     graph = readOnnx(bytes, modelPath);
@@ -165,9 +169,9 @@ function checkEmbeddingSize(bytes: Uint8Array, ids: string, tokens: number, conf
   }
   const gather = graph.nodes.find((n) => n.op === 'Gather' && fromIds.has(n.inputs[1]) && graph.initializers.has(n.inputs[0]));
   const rows = gather ? graph.initializers.get(gather.inputs[0])!.shape[0] : undefined;
-  if (rows === undefined || rows === tokens || (rows > tokens && configVocab === rows)) return;
+  if (rows === undefined || rows === tokens || (rows > tokens && padded)) return;
   throw new UsageError(`${tokenizerPath} has ${tokens} tokens but the model's embedding table has ${rows} rows`,
-    'use the tokenizer.json exported with this model: its vocabulary must be the one the model was trained on');
+    `use the tokenizer.json exported with this model: its vocabulary must be the one the model was trained on${rows > tokens ? ' (if the table is padded on purpose, load with { paddedVocabulary: true })' : ''}`);
 }
 
 /** The context: tokenizer_config's model_max_length, else config's max_position_embeddings, else tokenizer.json's truncation. */
