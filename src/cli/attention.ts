@@ -1,15 +1,18 @@
-import { attentionFlow, attentionRollout, attentionToNested, matrixToNested, selectAttention } from '../attention/index.js';
+import { attentionRollout, attentionToNested, matrixToNested, selectAttention } from '../attention/index.js';
+import { attentionFlowRows, type AttentionFlowRows } from '../attention/flow.js';
 import type { TokenMatrix } from '../attention/types.js';
+import type { TransformerConfig } from '../models/transformer/config.js';
 import { UsageError } from '../errors.js';
 import { headViewHtml } from '../viz/text/head-view.js';
-import { choiceOption, intOption, type CommandSpec, type ParsedOptions } from './args.js';
+import { choiceOption, intOption, stringOption, type CommandSpec, type ParsedOptions } from './args.js';
 import type { CommandIo } from './attribute.js';
+import { ProgressBar } from './progress.js';
 import { BACKEND_FLAG, TEXT_MODEL_FLAGS, emit, layerRange, loadTextModel, toJson } from './text-model.js';
 
 export const attentionSpec: CommandSpec = {
   name: 'attention',
   summary: 'a transformer\'s attention weights per layer and head, with rollout and flow (JSON or the head view page)',
-  usage: 'glassbox attention --model <folder|checkpoint.bin> [--tokenizer tok.bin] --text "..." [--layer L] [--head H] [--rollout] [--flow] --format json|html',
+  usage: 'glassbox attention --model <folder|checkpoint.bin> [--tokenizer tok.bin] --text "..." [--layer L] [--head H] [--rollout] [--flow [--rows Q,Q|all]] --format json|html',
   options: {
     model: { type: 'string', placeholder: 'folder|checkpoint.bin', description: 'a text classifier folder (or built-in name) or a llama2.c checkpoint' },
     ...TEXT_MODEL_FLAGS,
@@ -17,12 +20,14 @@ export const attentionSpec: CommandSpec = {
     layer: { type: 'string', placeholder: 'L', description: 'keep only this layer (from 0)' },
     head: { type: 'string', placeholder: 'H', description: 'keep only this head in each kept layer (from 0)' },
     rollout: { type: 'boolean', description: 'add attention rollout (Abnar & Zuidema: mean heads, 0.5 A + 0.5 I, product over all layers)' },
-    flow: { type: 'boolean', description: 'add attention flow (max-flow over all layers; n^2 flows, slow past ~100 tokens)' },
+    flow: { type: 'boolean', description: 'add attention flow (max-flow over all layers) of the --rows query positions' },
+    rows: { type: 'string', placeholder: 'Q,Q|all', description: 'query positions (from 0) whose flow --flow computes; default the position the model reads: a classifier\'s pooled token ([CLS]: 0; every row for mean pooling), a language model\'s last token. "all": the whole matrix, n^2 max-flows (about 23 s at 128 tokens)' },
     format: { type: 'string', placeholder: 'json|html', description: 'json (default) or the interactive head view page' },
     out: { type: 'string', placeholder: 'file', short: 'o', description: 'write to a file instead of stdout' },
   },
   examples: [
     'glassbox attention --model spam --text "WIN a free prize now" --rollout --format json',
+    'glassbox attention --model spam --text "WIN a free prize now" --flow --rows all --format json',
     'glassbox attention --model stories.bin --tokenizer tok512.bin --text "Once upon a time" --format html --out heads.html',
   ],
 };
@@ -37,7 +42,46 @@ export interface AttentionOutput {
   attentions: number[][][][];
   /** [query][key] over all layers, whatever --layer and --head keep. */
   rollout?: number[][];
+  /** The query positions of the rows of `flow`. */
+  flowRows?: number[];
+  /** [row][key]: the attention flow of each query in `flowRows` from every input token (rows sum to 1). */
   flow?: number[][];
+}
+
+/** --rows: a comma list of positions, "all", or by default the position(s) the model's output reads. */
+function flowQueryRows(raw: string | undefined, length: number, config: TransformerConfig): number[] {
+  const all = () => Array.from({ length }, (_, q) => q);
+  if (raw === undefined) {
+    const pooling = config.classifier?.pooling;
+    if (pooling === 'first') return [0];
+    if (pooling === 'mean') return all();
+    return [length - 1];
+  }
+  if (raw.trim() === 'all') return all();
+  const rows = raw.split(',').map((part) => Number(part.trim()));
+  const bad = rows.find((q) => !Number.isInteger(q) || q < 0 || q >= length);
+  if (raw.trim() === '' || bad !== undefined) {
+    throw new UsageError(`--rows must be query positions from 0 to ${length - 1} separated by commas, or "all"; got "${raw}"`,
+      `e.g. --rows 0 (the text has ${length} tokens)`);
+  }
+  return [...new Set(rows)];
+}
+
+/** Flow rows as a square matrix for the head view: rows not computed are zero. */
+function flowMatrix(flow: AttentionFlowRows): TokenMatrix {
+  const n = flow.length;
+  const values = new Float32Array(n * n);
+  flow.outputs.forEach((q, i) => values.set(flow.values.subarray(i * n, (i + 1) * n), q * n));
+  return { tokens: flow.tokens, length: n, values };
+}
+
+function flowWithProgress(maps: Parameters<typeof attentionFlowRows>[0], rows: number[]): AttentionFlowRows {
+  const bar = new ProgressBar('attention flow');
+  try {
+    return attentionFlowRows(maps, rows, { onProgress: (done, total) => bar.update(done, total) });
+  } finally {
+    bar.done();
+  }
 }
 
 export async function runAttention(flags: ParsedOptions, io: CommandIo): Promise<number> {
@@ -51,7 +95,9 @@ export async function runAttention(flags: ParsedOptions, io: CommandIo): Promise
     if (head !== undefined) layerRange('head', head, config.heads);
     const maps = model.transformer.run(model.tokens, { attentions: true }).attentions!;
     const rollout = flags.rollout === true ? attentionRollout(maps) : undefined;
-    const flow = flags.flow === true ? attentionFlow(maps) : undefined;
+    const rowsFlag = stringOption(flags, 'rows');
+    if (rowsFlag !== undefined && flags.flow !== true) throw new UsageError('--rows chooses the rows of attention flow', 'add --flow');
+    const flow = flags.flow === true ? flowWithProgress(maps, flowQueryRows(rowsFlag, maps.length, config)) : undefined;
     const layers = layer !== undefined ? [layer] : Array.from({ length: config.layers }, (_, l) => l);
     const heads = head !== undefined ? [head] : Array.from({ length: config.heads }, (_, h) => h);
     const selected = selectAttention(maps, { layers, heads });
@@ -59,7 +105,7 @@ export async function runAttention(flags: ParsedOptions, io: CommandIo): Promise
       if (!flags.out) throw new UsageError('--format html needs --out', 'e.g. --out attention.html (the page is self-contained)');
       const extras: { name: string; matrix: TokenMatrix }[] = [];
       if (rollout) extras.push({ name: 'rollout', matrix: rollout });
-      if (flow) extras.push({ name: 'flow', matrix: flow });
+      if (flow) extras.push({ name: flow.outputs.length === flow.length ? 'flow' : `flow (rows ${flow.outputs.join(', ')})`, matrix: flowMatrix(flow) });
       emit(flags, headViewHtml(selected, { title: `Attention: ${model.name}`, extras }), io.out);
       return 0;
     }
@@ -67,7 +113,7 @@ export async function runAttention(flags: ParsedOptions, io: CommandIo): Promise
       tokens: maps.tokens, layers, heads, causal: maps.causal,
       attentions: attentionToNested(selected),
       ...(rollout ? { rollout: matrixToNested(rollout) } : {}),
-      ...(flow ? { flow: matrixToNested(flow) } : {}),
+      ...(flow ? { flowRows: flow.outputs, flow: flow.outputs.map((_, i) => Array.from(flow.values.subarray(i * flow.length, (i + 1) * flow.length))) } : {}),
     };
     emit(flags, toJson(output), io.out);
     return 0;

@@ -111,6 +111,20 @@ describe('attention flow', () => {
     assert.equal(net.maxFlow(5, 0), 0);
   });
 
+  it('chosen rows are exactly the full matrix\'s rows, in the order asked, with progress over their max-flows', () => {
+    for (const causal of [false, true]) {
+      const n = 7;
+      const maps = randomMaps(3, 2, n, { causal, seed: 21 });
+      const full = attentionFlow(maps).values;
+      const calls: [number, number][] = [];
+      const rows = attentionFlowRows(maps, [6, 2, 0], { onProgress: (done, total) => calls.push([done, total]) });
+      assert.deepEqual(rows.outputs, [6, 2, 0]);
+      [6, 2, 0].forEach((q, i) => assert.deepEqual(Array.from(rows.values.subarray(i * n, (i + 1) * n)), Array.from(full.subarray(q * n, (q + 1) * n)), `row ${q}`));
+      assert.equal(calls.length, 3 * n);
+      assert.deepEqual(calls[calls.length - 1], [3 * n, 3 * n]);
+    }
+  });
+
   it('refuses an output position out of range', () => {
     assert.throws(() => attentionFlowRows(HAND_CASE, [3]), /output position 3 is out of range: the input has 3 tokens/);
     assert.throws(() => attentionFlowRows(HAND_CASE, []), /at least one position/);

@@ -39,7 +39,7 @@ describe('glassbox attention / lens / attribute --text', () => {
   it('attention: [layer][head][query][key] rows sum to 1 under the causal mask, with rollout and flow', async () => {
     const { code, out, err } = await run(['attention', ...LLAMA, '--text', 'Once upon a', '--rollout', '--flow', '--format', 'json']);
     assert.equal(code, 0, err);
-    const json = JSON.parse(out) as { tokens: string[]; attentions: number[][][][]; rollout: number[][]; flow: number[][]; layers: number[] };
+    const json = JSON.parse(out) as { tokens: string[]; attentions: number[][][][]; rollout: number[][]; flow: number[][]; flowRows: number[]; layers: number[] };
     const n = json.tokens.length;
     assert.equal(json.tokens[0], '<s>');
     assert.equal(json.attentions.length, 4);
@@ -53,7 +53,18 @@ describe('glassbox attention / lens / attribute --text', () => {
     }
     assert.equal(json.rollout.length, n);
     json.rollout.forEach((row) => assert.ok(Math.abs(row.reduce((a, b) => a + b, 0) - 1) < 1e-5));
-    assert.equal(json.flow.length, n);
+    // By default flow is computed for the position a language model reads, its last token; --rows all is the matrix.
+    assert.deepEqual(json.flowRows, [n - 1]);
+    assert.equal(json.flow.length, 1);
+    assert.ok(Math.abs(json.flow[0].reduce((a, b) => a + b, 0) - 1) < 1e-5);
+    const all = JSON.parse((await run(['attention', ...LLAMA, '--text', 'Once upon a', '--flow', '--rows', 'all'])).out) as typeof json;
+    assert.deepEqual(all.flowRows, Array.from({ length: n }, (_, q) => q));
+    assert.deepEqual(all.flow[n - 1], json.flow[0]);
+    const chosen = JSON.parse((await run(['attention', ...LLAMA, '--text', 'Once upon a', '--flow', '--rows', '1,0'])).out) as typeof json;
+    assert.deepEqual(chosen.flow, [all.flow[1], all.flow[0]]);
+    const bad = await run(['attention', ...LLAMA, '--text', 'Once upon a', '--flow', '--rows', '99']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /--rows must be query positions from 0 to/);
     const one = JSON.parse((await run(['attention', ...LLAMA, '--text', 'Once upon a', '--layer', '2', '--head', '1'])).out) as typeof json;
     assert.deepEqual(one.layers, [2]);
     assert.deepEqual(one.attentions[0][0], json.attentions[2][1]);
