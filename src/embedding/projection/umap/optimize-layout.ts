@@ -40,6 +40,8 @@ export async function optimizeLayout(
   const nextSample = epochsPerSample.slice();
   const nextNegativeSample = epochsPerNegativeSample.slice();
   const twoAB = 2 * a * b;
+  // The negative-sample draws inline mulberry32 (as Random does), seeded from `random`: a method call per draw costs a fifth of the loop.
+  let state = Math.floor(random.uniform() * 4294967296) >>> 0;
   const twoGammaB = 2 * repulsionStrength * b;
   for (let epoch = 0; epoch < nEpochs; epoch++) {
     const alpha = learningRate * (1 - epoch / nEpochs);
@@ -53,7 +55,7 @@ export async function optimizeLayout(
         distSquared += diff * diff;
       }
       if (distSquared > 0) {
-        const powB = Math.pow(distSquared, b);
+        const powB = Math.exp(b * Math.log(distSquared));
         const coefficient = (-twoAB * powB) / distSquared / (a * powB + 1);
         for (let d = 0; d < dims; d++) {
           let grad = coefficient * (embedding[j + d]! - embedding[k + d]!);
@@ -65,7 +67,11 @@ export async function optimizeLayout(
       nextSample[e] += epochsPerSample[e]!;
       const negatives = Math.trunc((epoch - nextNegativeSample[e]!) / epochsPerNegativeSample[e]!);
       for (let p = 0; p < negatives; p++) {
-        const other = random.int(count) * dims;
+        state = (state + 0x6d2b79f5) >>> 0;
+        let t = state;
+        t = Math.imul(t ^ (t >>> 15), t | 1);
+        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+        const other = Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * count) * dims;
         if (other === j) continue;
         let dist2 = 0;
         for (let d = 0; d < dims; d++) {
@@ -73,7 +79,7 @@ export async function optimizeLayout(
           dist2 += diff * diff;
         }
         if (dist2 <= 0) continue;
-        const coefficient = twoGammaB / ((0.001 + dist2) * (a * Math.pow(dist2, b) + 1));
+        const coefficient = twoGammaB / ((0.001 + dist2) * (a * Math.exp(b * Math.log(dist2)) + 1));
         for (let d = 0; d < dims; d++) {
           let grad = coefficient * (embedding[j + d]! - embedding[other + d]!);
           grad = grad > CLIP ? CLIP : grad < -CLIP ? -CLIP : grad;

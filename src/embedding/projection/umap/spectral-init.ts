@@ -1,6 +1,6 @@
 import type { Random } from '../../../util/random.js';
 import type { FuzzyGraph } from './fuzzy-graph.js';
-import { symmetricEigen } from './symmetric-eigen.js';
+import { symmetricEigen } from '../symmetric-eigen.js';
 
 /** The number of connected pieces of the graph (union-find over its edges). */
 export function countComponents(graph: FuzzyGraph): number {
