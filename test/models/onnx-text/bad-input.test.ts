@@ -5,6 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GlassboxError, UsageError } from '../../../src/errors.js';
 import { loadOnnxTextModel } from '../../../src/models/onnx-text/load.js';
+import { textModelAttentions } from '../../../src/models/onnx-text/text-attentions.js';
+import { transformerToOnnx } from '../../../src/models/onnx-text/transformer-to-onnx.js';
+import { writeOnnx } from '../../../src/engines/native/write.js';
+import type { TextClassifierConfig } from '../../../src/models/text/text-classifier.js';
+import { decodeWeights } from '../../../src/models/text/weights-file.js';
 
 const SPAM = 'models/spam-onnx';
 
@@ -92,5 +97,21 @@ describe('loadOnnxTextModel: bad input', () => {
       await model.dispose();
     }
     await assert.rejects(model.outputs([[2, 3]]), (e: unknown) => e instanceof UsageError && /has been disposed/.test(e.message));
+  });
+
+  it('an export without attention outputs runs, and asking it for attention says how to export them', async () => {
+    const config = JSON.parse(readFileSync('models/spam/config.json', 'utf8')) as TextClassifierConfig;
+    const weights = decodeWeights(readFileSync('models/spam/weights.bin'), config.weights.manifest, config.transformer.layers, 'weights.bin');
+    const model = await loadOnnxTextModel(variant({ 'model.onnx': writeOnnx(transformerToOnnx(config.transformer, weights, { attentions: false })) }));
+    try {
+      assert.equal(model.hasAttentions, false);
+      assert.equal((await model.outputs([[2, 502, 3]]))[0].length, 1);
+      await assert.rejects(textModelAttentions(model, [2, 502, 3]),
+        (e: unknown) => e instanceof UsageError && /has no attention outputs/.test(e.message) && /output_attentions=True/.test((e as UsageError).hint ?? ''));
+    } finally {
+      await model.dispose();
+    }
+    const noAttentions = { name: 'plain', kind: 'classifier' as const, vocabSize: 3, maxLength: 4, numOutputs: 2, tokenName: String, outputName: () => undefined, outputs: async () => [] };
+    await assert.rejects(textModelAttentions(noAttentions, [1]), (e: unknown) => e instanceof UsageError && /plain does not give its attention weights/.test(e.message));
   });
 });

@@ -10,6 +10,8 @@ import type { OnnxTextModel } from '../../../src/models/onnx-text/onnx-text-mode
 import { transformerToOnnx } from '../../../src/models/onnx-text/transformer-to-onnx.js';
 import { writeOnnx } from '../../../src/engines/native/write.js';
 import { attentionRollout } from '../../../src/attention/rollout.js';
+import { textModelAttentions } from '../../../src/models/onnx-text/text-attentions.js';
+import { transformerSequenceModel } from '../../../src/attribution/text/transformer-sequence-model.js';
 import { readLabelledTexts } from '../../../src/text/labelled-texts.js';
 
 const maxAbs = (a: ArrayLike<number>, b: ArrayLike<number>) => {
@@ -97,8 +99,8 @@ describe('models/spam-onnx: the spam classifier exported to ONNX', () => {
   it('its attention outputs equal the TF.js attentions, and so does their rollout', async () => {
     for (const i of split.heldOut.slice(0, 5)) {
       const ids = tfjs.encode(texts[i]).ids;
-      const ours = tfjs.transformer.run(ids, { attentions: true }).attentions!;
-      const theirs = await onnx.attentions(ids);
+      const ours = await textModelAttentions(transformerSequenceModel(tfjs.transformer), ids);
+      const theirs = await textModelAttentions(onnx, ids);
       assert.deepEqual({ ...theirs, weights: undefined }, { ...ours, weights: undefined });
       assert.ok(maxAbs(theirs.weights, ours.weights) < 1e-5, `message ${i}`);
       const a = attentionRollout(theirs);
