@@ -88,7 +88,8 @@ export class OnnxTextModel implements TokenSequenceModel {
     for (const chunk of chunks) {
       const { logits } = await this.runPadded(chunk.map((i) => sequences[i]), [this.signature.logits]);
       const [batch] = logits.dims;
-      const data = logits.data as Float32Array;
+      // Exports in float16 or float64 are read as float32 (the methods' precision).
+      const data = logits.type === 'float32' ? logits.data as Float32Array : Float32Array.from(logits.data as ArrayLike<number>);
       const rows = this.kind === 'classifier' ? 1 : logits.dims[1];
       const width = this.numOutputs;
       if (batch !== chunk.length || logits.dims[logits.dims.length - 1] !== width) {
