@@ -15,13 +15,16 @@ async function readInput(path: string, what: string): Promise<Buffer> {
   }
 }
 
-/** Loads a llama2.c checkpoint and its tokenizer file into a Llama-style transformer. */
-export async function loadLlama2c(checkpointPath: string, tokenizerPath: string): Promise<Llama2cModel> {
+/**
+ * Loads a llama2.c checkpoint and its tokenizer file into a Llama-style transformer, named after the
+ * checkpoint's file unless `options.name` is given.
+ */
+export async function loadLlama2c(checkpointPath: string, tokenizerPath: string, options: { name?: string } = {}): Promise<Llama2cModel> {
   const [checkpointBytes, tokenizerBytes] = await Promise.all([
     readInput(checkpointPath, 'checkpoint'), readInput(tokenizerPath, 'tokenizer')]);
   const checkpoint = readLlama2cCheckpoint(checkpointBytes, checkpointPath);
   const tokenizer = Llama2cTokenizer.fromBytes(tokenizerBytes, tokenizerPath, checkpoint.header.vocabSize);
-  const name = checkpointPath.split(/[\\/]/).pop()!.replace(/\.bin$/, '');
+  const name = options.name ?? checkpointPath.split(/[\\/]/).pop()!.replace(/\.bin$/, '');
   const transformer = new Transformer(checkpoint.config, checkpoint.weights, { vocabulary: tokenizer.vocabulary(), name });
   return new Llama2cModel(transformer, tokenizer, checkpoint.header);
 }
