@@ -120,11 +120,15 @@ export class OnnxTextModel implements TokenSequenceModel {
       }
     }
     const weights = new Float32Array(maps.length * heads * queries * keys);
-    maps.forEach((map, l) => weights.set(map.data as Float32Array, l * heads * n * n));
-    return {
-      tokens: tokens.map((id) => this.tokenName(id)), layers: maps.length, heads, length: n,
-      causal: this.kind === 'language-model', weights,
-    };
+    maps.forEach((map, l) => weights.set(map.type === 'float32' ? map.data as Float32Array : Float32Array.from(map.data as ArrayLike<number>), l * heads * n * n));
+    // An export does not say whether it is causal; its weights do: a softmax is exactly 0 only where masked.
+    let causal = n > 1;
+    for (let m = 0; m < maps.length * heads && causal; m++) {
+      for (let q = 0; q < n - 1 && causal; q++) {
+        for (let k = q + 1; k < n; k++) if (weights[(m * n + q) * n + k] !== 0) { causal = false; break; }
+      }
+    }
+    return { tokens: tokens.map((id) => this.tokenName(id)), layers: maps.length, heads, length: n, causal, weights };
   }
 
   async dispose(): Promise<void> {
