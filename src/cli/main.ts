@@ -7,6 +7,8 @@ import { explainSpec, runExplain } from './explain.js';
 import { importanceSpec, runImportance } from './importance.js';
 import { lensSpec, runLens } from './lens.js';
 import { methodsSpec, runMethods } from './methods.js';
+import { embedSpec, runEmbed } from './embed.js';
+import { tcavSpec, runTcav } from './tcav.js';
 
 interface Command {
   spec: CommandSpec;
@@ -20,6 +22,8 @@ const COMMANDS: Command[] = [
   { spec: attentionSpec, run: runAttention },
   { spec: lensSpec, run: runLens },
   { spec: methodsSpec, run: (flags, io) => runMethods(flags, io.out) },
+  { spec: embedSpec, run: runEmbed },
+  { spec: tcavSpec, run: runTcav },
 ];
 
 function version(): string {
