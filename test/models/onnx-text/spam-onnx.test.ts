@@ -56,8 +56,8 @@ describe('models/spam-onnx: the spam classifier exported to ONNX', () => {
     assert.ok(bytes.length < 800_000, `${bytes.length} bytes`);
   });
 
-  it('gives the TF.js classifier\'s logits (1e-4) on 300 held-out messages, in ragged batches', async () => {
-    const ids = split.heldOut.slice(0, 300).map((i) => tfjs.encode(texts[i]).ids);
+  it('gives the TF.js classifier\'s logits (1e-4) on 200 held-out messages, in ragged batches', async () => {
+    const ids = split.heldOut.slice(0, 200).map((i) => tfjs.encode(texts[i]).ids);
     const expected = tfjs.logits(ids);
     const got = await onnx.outputs(ids);
     let worst = 0;
