@@ -1,0 +1,98 @@
+/** A symmetric sparse matrix in compressed rows: row i's entries are cols/values[rowStart[i] .. rowStart[i + 1]). */
+export interface SparseAffinities {
+  count: number;
+  rowStart: Int32Array;
+  cols: Int32Array;
+  values: Float64Array;
+}
+
+const STEPS = 100;
+const ENTROPY_TOLERANCE = 1e-5;
+
+/**
+ * t-SNE's joint probabilities from each point's k nearest neighbours, as sklearn's
+ * _binary_search_perplexity and _joint_probabilities_nn compute them: per point, a binary search on the
+ * Gaussian's precision beta (starting at 1, doubling or halving until bracketed, at most 100 steps)
+ * until the conditional distribution's entropy is log(perplexity) to 1e-5; then P = (P + P') / sum.
+ * `neighbors` and `squaredDistances` are row-major [count, k], self excluded.
+ */
+export function jointProbabilities(neighbors: Int32Array, squaredDistances: Float32Array | Float64Array, count: number, k: number,
+  perplexity: number): SparseAffinities {
+  const conditional = new Float64Array(count * k);
+  const desiredEntropy = Math.log(perplexity);
+  for (let i = 0; i < count; i++) {
+    const off = i * k;
+    let betaMin = -Infinity;
+    let betaMax = Infinity;
+    let beta = 1;
+    for (let step = 0; step < STEPS; step++) {
+      let sum = 0;
+      for (let j = 0; j < k; j++) {
+        const p = Math.exp(-squaredDistances[off + j] * beta);
+        conditional[off + j] = p;
+        sum += p;
+      }
+      if (sum === 0) sum = 1e-8;
+      let weighted = 0;
+      for (let j = 0; j < k; j++) {
+        conditional[off + j] /= sum;
+        weighted += squaredDistances[off + j] * conditional[off + j];
+      }
+      const entropyDiff = Math.log(sum) + beta * weighted - desiredEntropy;
+      if (Math.abs(entropyDiff) <= ENTROPY_TOLERANCE) break;
+      if (entropyDiff > 0) {
+        betaMin = beta;
+        beta = betaMax === Infinity ? beta * 2 : (beta + betaMax) / 2;
+      } else {
+        betaMax = beta;
+        beta = betaMin === -Infinity ? beta / 2 : (beta + betaMin) / 2;
+      }
+    }
+  }
+  return symmetrize(neighbors, conditional, count, k);
+}
+
+/** (P + P') / sum(P + P') in compressed rows, each row's columns in increasing order. */
+function symmetrize(neighbors: Int32Array, conditional: Float64Array, count: number, k: number): SparseAffinities {
+  const degree = new Int32Array(count + 1);
+  for (let i = 0; i < count; i++) {
+    for (let r = 0; r < k; r++) {
+      degree[i + 1]++;
+      degree[neighbors[i * k + r] + 1]++;
+    }
+  }
+  for (let i = 0; i < count; i++) degree[i + 1] += degree[i];
+  const fill = degree.slice(0, count);
+  const rawCols = new Int32Array(degree[count]);
+  const rawValues = new Float64Array(degree[count]);
+  let total = 0;
+  for (let i = 0; i < count; i++) {
+    for (let r = 0; r < k; r++) {
+      const j = neighbors[i * k + r];
+      const p = conditional[i * k + r];
+      total += 2 * p;
+      rawCols[fill[i]] = j;
+      rawValues[fill[i]++] = p;
+      rawCols[fill[j]] = i;
+      rawValues[fill[j]++] = p;
+    }
+  }
+  const scale = 1 / Math.max(total, Number.EPSILON);
+  // Merge the (i, j) entries that came from both i's and j's neighbour lists.
+  const rowStart = new Int32Array(count + 1);
+  const cols: number[] = [];
+  const values: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const order = Array.from({ length: degree[i + 1] - degree[i] }, (_, r) => degree[i] + r).sort((a, b) => rawCols[a] - rawCols[b]);
+    for (let r = 0; r < order.length; r++) {
+      const c = rawCols[order[r]];
+      if (r > 0 && c === rawCols[order[r - 1]]) values[values.length - 1] += rawValues[order[r]] * scale;
+      else {
+        cols.push(c);
+        values.push(rawValues[order[r]] * scale);
+      }
+    }
+    rowStart[i + 1] = cols.length;
+  }
+  return { count, rowStart, cols: Int32Array.from(cols), values: Float64Array.from(values) };
+}

@@ -1,0 +1,48 @@
+/**
+ * Memory shared by t-SNE's calling thread and its helper thread, and the slots of its control array.
+ * The helper never receives messages during a run: it waits on the control array (Atomics.wait), so one
+ * iteration costs no message round trip.
+ */
+export interface TsneSharedJob {
+  control: SharedArrayBuffer;
+  /** Float32 [count, dim]: the points, for the neighbour search. */
+  vectors: SharedArrayBuffer;
+  count: number;
+  dim: number;
+  k: number;
+  chunkSize: number;
+  /** Int32 [count, k] and Float32 [count, k]: each point's neighbours and squared distances. */
+  neighbors: SharedArrayBuffer;
+  distances: SharedArrayBuffer;
+  /** Int32 per chunk: 1 once its neighbours are written. */
+  chunkDone: SharedArrayBuffer;
+  /** Float64 [count, 2]: the layout of the current iteration. */
+  layout: SharedArrayBuffer;
+  /** Float64 [count, 2] and [count]: repulsive forces and per-point sums of q. */
+  force: SharedArrayBuffer;
+  qSums: SharedArrayBuffer;
+  theta: number;
+}
+
+export const SLOT = {
+  /** The helper has the job and takes part from now on. */
+  ready: 0,
+  /** Bumped by the caller for each command; the helper waits on it. */
+  command: 1,
+  /** Set by the helper to the command number it finished. */
+  done: 2,
+  /** What the command is: FORCES or STOP. */
+  kind: 3,
+  /** Next unclaimed neighbour-search chunk. */
+  nextChunk: 4,
+  /** Set when the helper failed: the caller does its share from then on. */
+  failed: 5,
+  /** The helper computes forces on points [split, count). */
+  split: 6,
+  /** Chunks whose neighbours are written. */
+  chunksDone: 7,
+  size: 8,
+} as const;
+
+export const FORCES = 1;
+export const STOP = 2;
