@@ -4,9 +4,9 @@ import { argmax } from '../models/transformer/transformer.js';
 import { normScale, readout } from './readout.js';
 
 export interface DirectLogitAttributionOptions {
-  /** Position whose next-token logit is decomposed; default the last. */
+  /** Language models: the position whose next-token logit is decomposed; default the last. (A classifier reads its pooled position.) */
   position?: number;
-  /** Token whose logit is decomposed; default the model's prediction at `position`. */
+  /** Token (language model) or class (classifier) whose logit is decomposed; default the model's prediction. */
   target?: number;
   /** Decompose logit(target) - logit(contrast) instead. */
   contrast?: number;
@@ -23,7 +23,10 @@ export interface LogitComponent {
 }
 
 export interface DirectLogitAttribution {
+  /** What the logit is: a next-token logit of a language model, or a class logit of a classifier. */
+  readout: 'next-token' | 'class';
   tokens: string[];
+  /** The position decomposed: a language model's chosen position, a classifier's pooled one. */
   position: number;
   target: number;
   targetName?: string;
@@ -33,7 +36,10 @@ export interface DirectLogitAttribution {
   logit: number;
   /** Embeddings, then per layer each head, the attention output bias and the MLP. */
   components: LogitComponent[];
-  /** The terms that belong to no component: the final LayerNorm's shift b . U_t (0 for RMSNorm). */
+  /**
+   * The terms that belong to no component: the final LayerNorm's shift b . U_t (0 for RMSNorm), plus
+   * for a classifier the class bias (each minus the contrast's).
+   */
   constant: number;
   /** The final norm's scale at this position, frozen (1/sqrt(mean(x^2)+eps), or of the variance for LayerNorm). */
   normScale: number;
@@ -46,23 +52,28 @@ export interface DirectLogitAttribution {
  * residual at a position is the sum of the embeddings (with learned positions), every head's output,
  * every attention output bias and every MLP output. The final norm is linear once its scale is frozen
  * at its value on this input (the centring of LayerNorm is linear anyway), so
- *   logit_t = sum_c s (c - mean(c)) . (g * U_t) + b . U_t
- * with c each component, s the frozen scale, g and b the norm's gain and shift and U_t the unembedding
- * row of t (no unembedding bias in these models). The components add up to the logit minus b . U_t.
+ *   logit_t = sum_c s (c - mean(c)) . (g * U_t) + b . U_t + bias_t
+ * with c each component, s the frozen scale, g and b the norm's gain and shift, U_t the readout row
+ * of t and bias_t its bias. The components add up to the logit minus the constant b . U_t + bias_t.
+ * For a language model U is the unembedding (no bias here) and the position is chosen; for a
+ * classifier U is the classifier matrix and the position is the one it pools ([CLS] / first, or last).
+ * Mean pooling mixes every position, each through its own norm scale, and is refused.
  */
 export function directLogitAttribution(transformer: Transformer, tokens: readonly number[], options: DirectLogitAttributionOptions = {}): DirectLogitAttribution {
   const config = transformer.config;
-  if (config.classifier) throw new UsageError(`${transformer.name} is a classifier`, 'direct logit attribution needs a language model (it decomposes next-token logits)');
   if (tokens.length === 0) throw new UsageError('there are no tokens', 'give a non-empty text');
   const n = tokens.length;
-  const position = options.position ?? n - 1;
-  if (!Number.isInteger(position) || position < 0 || position >= n) throw new UsageError(`position ${position} is outside the ${n} tokens`, `choose a position from 0 to ${n - 1}`);
+  const position = decomposedPosition(transformer, n, options.position);
   const run = transformer.run([...tokens], { residuals: true, components: true });
-  const vocab = config.vocabSize;
+  const outputs = transformer.numOutputs;
+  const classifier = config.classifier;
   const checkId = (id: number, what: string) => {
-    if (!Number.isInteger(id) || id < 0 || id >= vocab) throw new UsageError(`${what} ${id} is outside the vocabulary of ${vocab}`, `choose a token id from 0 to ${vocab - 1}`);
+    if (!Number.isInteger(id) || id < 0 || id >= outputs) {
+      throw new UsageError(classifier ? `${what} class ${id} is out of range: the model has ${outputs} classes` : `${what} ${id} is outside the vocabulary of ${outputs}`,
+        classifier ? `choose a class from 0 to ${outputs - 1}` : `choose a token id from 0 to ${outputs - 1}`);
+    }
   };
-  const logits = run.logits[position];
+  const logits = run.logits[classifier ? 0 : position];
   const target = options.target ?? argmax(logits);
   checkId(target, 'target');
   if (options.contrast !== undefined) checkId(options.contrast, 'contrast');
@@ -71,7 +82,7 @@ export function directLogitAttribution(transformer: Transformer, tokens: readonl
   // The direction a component is read along: g * (U_target - U_contrast).
   const direction = new Float64Array(dim);
   for (let i = 0; i < dim; i++) direction[i] = r.gain[i] * (r.rows[0][i] - (r.rows[1]?.[i] ?? 0));
-  let constant = 0;
+  let constant = r.biases[0] - (r.biases[1] ?? 0);
   for (let i = 0; i < dim; i++) constant += r.shift[i] * (r.rows[0][i] - (r.rows[1]?.[i] ?? 0));
   const residuals = run.residuals!;
   const finalStart = ((residuals.layerNames.length - 1) * n + position) * dim;
@@ -98,11 +109,32 @@ export function directLogitAttribution(transformer: Transformer, tokens: readonl
   }
   const logit = logits[target] - (options.contrast === undefined ? 0 : logits[options.contrast]);
   const total = components.reduce((a, x) => a + x.value, 0) + constant;
-  const name = (id: number) => transformer.vocabulary?.[id];
+  const name = (id: number) => (classifier ? classifier.classNames?.[id] : transformer.vocabulary?.[id]);
   return {
+    readout: classifier ? 'class' : 'next-token',
     tokens: tokens.map((id) => transformer.tokenName(id)), position, target,
     ...(name(target) !== undefined ? { targetName: name(target) } : {}),
     ...(options.contrast !== undefined ? { contrast: options.contrast, contrastName: name(options.contrast) } : {}),
     logit, components, constant, normScale: scale, error: total - logit,
   };
+}
+
+/** A language model's chosen position (default the last); a classifier's pooled position. */
+function decomposedPosition(transformer: Transformer, n: number, requested: number | undefined): number {
+  const pooling = transformer.config.classifier?.pooling;
+  if (pooling === 'mean') {
+    throw new UsageError(`${transformer.name} is a classifier that averages every position (mean pooling): its logit has no single residual stream to decompose`,
+      'direct logit attribution of a classifier needs first ([CLS]) or last pooling; use glassbox attribute --text for token attributions');
+  }
+  if (pooling !== undefined) {
+    const pooled = pooling === 'first' ? 0 : n - 1;
+    if (requested !== undefined && requested !== pooled) {
+      throw new UsageError(`${transformer.name} is a classifier that reads position ${pooled} only (${pooling} pooling), not ${requested}`,
+        'leave the position out for a classifier');
+    }
+    return pooled;
+  }
+  const position = requested ?? n - 1;
+  if (!Number.isInteger(position) || position < 0 || position >= n) throw new UsageError(`position ${position} is outside the ${n} tokens`, `choose a position from 0 to ${n - 1}`);
+  return position;
 }

@@ -99,6 +99,23 @@ describe('glassbox attention / lens / attribute --text', () => {
     assert.ok(Math.abs(total - dla.logit) < 1e-3);
   });
 
+  it('lens on a classifier: the class lens per layer and the direct logit attribution of spam - ham', async () => {
+    const { code, out, err } = await run(['lens', '--model', 'spam', '--text', 'WIN a free prize, call now', '--format', 'json']);
+    assert.equal(code, 0, err);
+    const json = JSON.parse(out) as {
+      classLens: { layerNames: string[]; probabilities: number[][]; logits: number[][]; predicted: number[] };
+      directLogitAttribution: { readout: string; target: number; contrast: number; logit: number; constant: number; components: { value: number }[] };
+    };
+    assert.deepEqual(json.classLens.layerNames, ['embed', 'layer 0', 'layer 1']);
+    const dla = json.directLogitAttribution;
+    assert.equal(dla.readout, 'class');
+    assert.equal(dla.target, json.classLens.predicted[2]);
+    assert.equal(dla.contrast, 1 - dla.target, 'two classes: the other class is the contrast');
+    const last = json.classLens.logits[2];
+    assert.ok(Math.abs(dla.logit - (last[dla.target] - last[dla.contrast])) < 1e-4);
+    assert.ok(Math.abs(dla.components.reduce((a, c) => a + c.value, 0) + dla.constant - dla.logit) < 1e-4);
+  });
+
   it('lens --format html and svg draw the layer x position grid', async () => {
     const svg = await run(['lens', ...LLAMA, '--text', 'Once upon', '--format', 'svg']);
     assert.equal(svg.code, 0, svg.err);
@@ -170,7 +187,8 @@ describe('glassbox attention / lens / attribute --text', () => {
       [['attention', ...LLAMA, '--text', 'Once', '--head', '7'], /--head 7 is out of range: the model has 4 heads/],
       [['attention', '--model', `${T}aidreams260K.bin`, '--text', 'Once'], /needs its tokenizer/],
       [['attention', '--model', `${T}aidreams260K.bin`, '--tokenizer', smallTokenizer(), '--text', 'Once'], /has 3 tokens but the model's vocabulary has 512/],
-      [['lens', '--model', 'spam', '--text', 'free prize'], /classifier/],
+      [['lens', '--model', 'spam', '--text', 'free prize', '--format', 'svg'], /classifier: its class lens has JSON output only/],
+      [['lens', '--model', 'spam', '--text', 'free prize', '--position', '1'], /reads position 0 only/],
       [['attribute', ...LLAMA, '--text', 'Once', '--method', 'grad-cam'], /not a text method/],
       [['attribute', ...LLAMA, '--text', 'Once', '--method', 'saliency', '--target', '600'], /target 600 is out of range/],
       [['attribute', '--model', 'spam', '--text', 'free', '--method', 'saliency', '--position', '1'], /--position is for language models/],

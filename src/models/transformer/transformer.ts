@@ -164,6 +164,14 @@ export class Transformer {
     return linear(normalised, this.unembeddingT);
   }
 
+  /** A pooled, normalised residual [..., dim] to class logits [..., classes] (classifiers only). */
+  classify(normalised: tf.Tensor): tf.Tensor {
+    if (!this.classifierT) {
+      throw new UsageError(`${this.name} is a language model and has no classifier head`, 'read it through unembed instead');
+    }
+    return linear(normalised, this.classifierT, this.classifierBias);
+  }
+
   /** The forward pass from embedded inputs [batch, length, dim]. */
   forwardEmbeddings(embedded: tf.Tensor3D, options: ForwardOptions = {}): ForwardTensors {
     this.checkAlive();
