@@ -45,6 +45,29 @@ describe('glassbox embed', () => {
     assert.equal(readFileSync(join(`${dir}-conv`, 'tensors.tsv'), 'utf8').trim().split('\n').length, 5);
   });
 
+  it('embeds the transformers\' residual streams: the vision transformer and the text classifier', async () => {
+    const base = mkdtempSync(join(tmpdir(), 'glassbox-embed-'));
+    const vit = await run('embed', '--model', 'vit-digits', '--data', MNIST, '--layer', 'layer 3', '--limit', '6', '--out', join(base, 'vit'));
+    assert.equal(vit.code, 0, vit.stderr);
+    const vitOut = JSON.parse(vit.stdout) as EmbedOutput;
+    assert.deepEqual([vitOut.count, vitOut.dim, vitOut.layer], [6, 64, 'layer 3 (cls)']);
+    assert.deepEqual(readEmbeddings(join(base, 'vit')).metadata.label, [7, 2, 1, 0, 4, 1]);
+    const tokens = await run('embed', '--model', 'vit-digits', '--data', MNIST, '--layer', 'embed', '--pooling', 'tokens', '--limit', '2', '--out', join(base, 'tok'));
+    assert.equal(tokens.code, 0, tokens.stderr);
+    assert.equal((JSON.parse(tokens.stdout) as EmbedOutput).count, 2 * 17);
+    const spam = await run('embed', '--model', 'spam', '--data', 'data/text/sms_spam_collection.tsv', '--layer', 'layer 0', '--pooling', 'mean',
+      '--limit', '5', '--out', join(base, 'spam'));
+    assert.equal(spam.code, 0, spam.stderr);
+    const spamOut = JSON.parse(spam.stdout) as EmbedOutput;
+    assert.equal(spamOut.count, 5);
+    assert.deepEqual(spamOut.columns, ['index', 'prediction', 'text', 'label']);
+    const e = readEmbeddings(join(base, 'spam'));
+    assert.deepEqual(e.metadata.label, ['ham', 'ham', 'spam', 'ham', 'ham']);
+    const wrong = await run('embed', '--model', 'vit-digits', '--data', MNIST, '--layer', 'conv1', '--out', join(base, 'x'));
+    assert.equal(wrong.code, 2);
+    assert.match(wrong.stderr, /no residual stream "conv1"\n  fix: choose one of: embed, layer 0, layer 1, layer 2, layer 3/);
+  });
+
   it('has --help, and says what is wrong: an unknown layer, no layer, a missing input set', async () => {
     const help = await run('embed', '--help');
     assert.equal(help.code, 0);
