@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { fitAB } from '../../src/embedding/projection/umap/fit-ab.js';
 import { fuzzySimplicialSet, smoothKnnDistances } from '../../src/embedding/projection/umap/fuzzy-graph.js';
 import { exactKnn } from '../../src/embedding/projection/umap/knn.js';
+import { optimizeLayout } from '../../src/embedding/projection/umap/optimize-layout.js';
 import { countComponents, spectralLayout } from '../../src/embedding/projection/umap/spectral-init.js';
 import { Random } from '../../src/util/random.js';
 import { bruteNeighbors } from '../helpers/brute-neighbors.js';
@@ -111,4 +112,26 @@ test('umap spectral init: two loosely joined rings separate on the first Laplaci
   for (let i = 0; i < 20; i++) assert.equal(Math.sign(first[i]!), signA, `ring A point ${i}`);
   for (let i = 20; i < 40; i++) assert.equal(Math.sign(first[i]!), -signA, `ring B point ${i}`);
   assert.equal(countComponents({ ...graph, heads: graph.heads.slice(0, -2), tails: graph.tails.slice(0, -2), weights: graph.weights.slice(0, -2) }), 2);
+});
+
+test('umap layout: the two-dimensional fast path moves points exactly as the general one does', async () => {
+  // A 3-D layout whose third coordinate is 0 everywhere takes the general path and must match the 2-D one.
+  const random = new Random(9);
+  const count = 60;
+  const heads = Int32Array.from({ length: 300 }, () => random.int(count));
+  const tails = Int32Array.from({ length: 300 }, () => random.int(count));
+  const epochsPerSample = Float64Array.from({ length: 300 }, () => 1 / (0.05 + random.uniform()));
+  const flat = Float64Array.from({ length: count * 2 }, () => 10 * random.uniform());
+  const start = flat.slice();
+  const deep = new Float64Array(count * 3);
+  for (let i = 0; i < count; i++) deep.set(flat.subarray(2 * i, 2 * i + 2), 3 * i);
+  const settings = { a: 1.58, b: 0.9, nEpochs: 40, learningRate: 1, negativeSampleRate: 5, repulsionStrength: 1 };
+  await optimizeLayout(flat, count, 2, { heads, tails, epochsPerSample }, settings, new Random(4));
+  await optimizeLayout(deep, count, 3, { heads, tails, epochsPerSample }, settings, new Random(4));
+  for (let i = 0; i < count; i++) {
+    assert.equal(deep[3 * i], flat[2 * i]);
+    assert.equal(deep[3 * i + 1], flat[2 * i + 1]);
+    assert.equal(deep[3 * i + 2], 0);
+  }
+  assert.ok(flat.some((v, i) => Math.abs(v - start[i]!) > 1e-3), 'the layout moved');
 });

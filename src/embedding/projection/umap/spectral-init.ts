@@ -28,9 +28,10 @@ export function countComponents(graph: FuzzyGraph): number {
  * Laplacian eigenmaps of a connected fuzzy graph (umap-learn's spectral_layout): the eigenvectors of the
  * normalised Laplacian I - D^-1/2 W D^-1/2 with the smallest non-zero eigenvalues. Found as the top
  * eigenvectors of (I + D^-1/2 W D^-1/2) / 2 by block subspace iteration with Rayleigh-Ritz, the trivial
- * eigenvector D^1/2 1 projected out; a few extra vectors in the block speed convergence.
+ * eigenvector D^1/2 1 projected out; a few extra vectors in the block speed convergence. The layout only
+ * seeds the optimisation: 100 iterations gave the same trustworthiness as 300 on 5,000 digit activations.
  */
-export function spectralLayout(graph: FuzzyGraph, dims: number, random: Random, maxIterations = 300, tolerance = 1e-4): { layout: Float64Array; iterations: number } {
+export function spectralLayout(graph: FuzzyGraph, dims: number, random: Random, maxIterations = 100, tolerance = 1e-4): { layout: Float64Array; iterations: number } {
   const n = graph.count;
   const { heads, tails, weights } = graph;
   const degree = new Float64Array(n);
