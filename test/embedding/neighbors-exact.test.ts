@@ -83,3 +83,22 @@ describe('exactNeighbors', () => {
     assert.throws(() => exactNeighbors({ ...data, count: 11 }, undefined, { k: 2 }), (e: unknown) => e instanceof UsageError && /count x dim/.test(e.message));
   });
 });
+
+describe("t-SNE's neighbour search on onnxruntime", () => {
+  it('finds the same neighbours and distances as exactNeighbors', async () => {
+    const { neighborsWithOnnx } = await import('../../src/embedding/projection/tsne-neighbors-onnx.js');
+    const random = new Random(8);
+    const count = 1500, dim = 20, k = 31;
+    const vectors = new Float32Array(count * dim);
+    for (let i = 0; i < vectors.length; i++) vectors[i] = random.normal() + (i % 3);
+    const data: Embeddings = { count, dim, vectors, metadata: {} };
+    const want = exactNeighbors(data, undefined, { k });
+    const indices = new Int32Array(count * k);
+    const distances = new Float32Array(count * k);
+    let batches = 0;
+    await neighborsWithOnnx(vectors, count, dim, k, indices, distances, () => { batches++; });
+    assert.equal(batches, 6);
+    assert.deepEqual(indices, want.indices);
+    for (let i = 0; i < distances.length; i++) assert.ok(Math.abs(distances[i] - want.distances[i]) < 1e-5 * want.distances[i]);
+  });
+});

@@ -9,6 +9,7 @@ import { principalComponents } from './principal-components.js';
 import { attractiveForces } from './tsne-attraction.js';
 import { jointProbabilities, type SparseAffinities } from './tsne-affinities.js';
 import { acquireHelper, releaseHelper } from './tsne-helper.js';
+import { neighborsWithOnnx } from './tsne-neighbors-onnx.js';
 import { FORCES, SLOT, STOP, type TsneSharedJob } from './tsne-shared.js';
 import { QuadTree, repulsiveForces } from './tsne-tree.js';
 
@@ -39,6 +40,8 @@ const MIN_GRAD_NORM = 1e-7;
 const CHUNK = 256;
 /** Share of the repulsive forces the helper takes: the calling thread also does the attraction and the update. */
 const HELPER_SHARE = 0.54;
+/** From this many points the neighbour search runs on onnxruntime (minutes in JavaScript at 100k points). */
+const ONNX_NEIGHBORS_FROM = 10_000;
 
 /**
  * t-SNE with sklearn 1.2's semantics (method 'barnes_hut'): joint probabilities from the 3 * perplexity
@@ -95,7 +98,7 @@ export async function tsne(embeddings: Embeddings, options: TsneOptions = {}): P
   }
   const started = Date.now();
   try {
-    const affinities = neighborAffinities(job, perplexity, (done) => options.onProgress?.(done, total));
+    const affinities = await neighborAffinities(job, perplexity, (done) => options.onProgress?.(done, total));
     const y = new Float64Array(job.layout);
     y.set(initialLayout(embeddings, init, seed));
     const kl = optimize(job, affinities, y, {
@@ -127,13 +130,19 @@ export async function tsne(embeddings: Embeddings, options: TsneOptions = {}): P
 }
 
 /** Each point's k exact nearest neighbours (chunks shared with the helper), then sklearn's P. */
-function neighborAffinities(job: TsneSharedJob, perplexity: number, progress: (done: number) => void): SparseAffinities {
+async function neighborAffinities(job: TsneSharedJob, perplexity: number, progress: (done: number) => void): Promise<SparseAffinities> {
   const control = new Int32Array(job.control);
   const vectors = new Float32Array(job.vectors);
   const neighbors = new Int32Array(job.neighbors);
   const distances = new Float32Array(job.distances);
   const chunkDone = new Int32Array(job.chunkDone);
   const chunks = chunkDone.length;
+  if (job.count >= ONNX_NEIGHBORS_FROM) {
+    // onnxruntime uses both cores itself: the helper takes no chunk.
+    Atomics.store(control, SLOT.nextChunk, chunks);
+    await neighborsWithOnnx(vectors, job.count, job.dim, job.k, neighbors, distances, (done, total) => progress(Math.round((done / total) * chunks)));
+    Atomics.store(control, SLOT.chunksDone, chunks);
+  }
   const runChunk = (c: number) => {
     const start = c * job.chunkSize;
     neighborsOfRange(vectors, vectors, job.dim, job.k, 'euclidean', true, start, Math.min(job.count, start + job.chunkSize), neighbors, distances);
