@@ -28,9 +28,19 @@ export function embedTokens(transformer: Transformer, tokens: readonly number[])
   }
 }
 
+/**
+ * The explained output from the forward pass, which for a language model computes only the explained
+ * position's logits (the last layer then runs that query alone).
+ */
+function explainedForward(transformer: Transformer, embedded: tf.Tensor3D, resolved: ResolvedTarget): tf.Tensor1D {
+  if (resolved.classifier) return explainedOutput(transformer.forwardEmbeddings(embedded).logits, resolved);
+  const { logits } = transformer.forwardEmbeddings(embedded, { outputPosition: resolved.position });
+  return explainedOutput(logits, { ...resolved, position: 0 });
+}
+
 /** The explained output of a batch of embedded sequences [batch, length, dim], without gradients. */
 export function outputsOfEmbeddings(transformer: Transformer, embedded: tf.Tensor3D, resolved: ResolvedTarget): Float64Array {
-  const values = tf.tidy(() => explainedOutput(transformer.forwardEmbeddings(embedded).logits, resolved));
+  const values = tf.tidy(() => explainedForward(transformer, embedded, resolved));
   try {
     return Float64Array.from(values.dataSync());
   } finally {
@@ -48,7 +58,7 @@ export function embeddingGradients(transformer: Transformer, embedded: tf.Tensor
   let selected: tf.Tensor | undefined;
   const gradient = tf.tidy(() => {
     const { grads } = tf.valueAndGrads((x: tf.Tensor) => {
-      const out = explainedOutput(transformer.forwardEmbeddings(x as tf.Tensor3D).logits, resolved);
+      const out = explainedForward(transformer, x as tf.Tensor3D, resolved);
       selected = tf.keep(out);
       return tf.sum(out) as tf.Scalar;
     })([embedded]);

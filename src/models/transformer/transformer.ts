@@ -25,6 +25,11 @@ export interface ForwardOptions extends RunOptions {
    */
   paddingMask?: tf.Tensor2D;
   /**
+   * Language models: compute the next-token logits of this position only ([batch, 1, vocab]); the last
+   * layer then runs that query alone when nothing per position is asked for. Gradient methods use it.
+   */
+  outputPosition?: number;
+  /**
    * Keys and values of the positions run before (incremental decoding): the inputs continue them,
    * at positions cache.length onwards, and the cache is extended in place. Causal models only.
    */
@@ -200,6 +205,11 @@ export class Transformer {
       throw new UsageError(`${this.name}: ${offset + length} positions exceed the model's context of ${config.maxLength}`,
         `shorten the input to at most ${config.maxLength} tokens`);
     }
+    const outputAt = options.outputPosition;
+    if (outputAt !== undefined && (config.classifier || !Number.isInteger(outputAt) || outputAt < 0 || outputAt >= length)) {
+      throw new UsageError(`${this.name}: output position ${outputAt} ${config.classifier ? 'is for language models' : `is outside the ${length} inputs`}`,
+        config.classifier ? 'leave it out: a classifier has one output per input' : `choose a position from 0 to ${length - 1}`);
+    }
     const eps = config.normEps ?? 1e-5;
     const attentions: tf.Tensor4D[] = [];
     const residuals: tf.Tensor3D[] = [];
@@ -237,8 +247,9 @@ export class Transformer {
         cache.layers = presents;
         cache.length = past + length;
       }
-      const normalised = this.finalNorm(x);
       const classifier = config.classifier;
+      if (!classifier && outputAt !== undefined && pooledAt === undefined) x = tf.slice(x, [0, outputAt, 0], [batch, 1, config.dim]);
+      const normalised = this.finalNorm(x);
       if (!classifier) return linear(normalised, this.unembeddingT!);
       let pooled: tf.Tensor;
       const padding = options.paddingMask ? tf.cast(options.paddingMask, 'float32') : undefined;
@@ -266,12 +277,14 @@ export class Transformer {
   }
 
   /**
-   * The one position a classifier's output depends on after its last layer ('first' pooling, or
-   * 'last' without padding), when the caller asks for nothing per position; else undefined.
+   * The one position the output depends on after the last layer (a classifier's 'first' pooling, or
+   * 'last' without padding; a language model's outputPosition), when the caller asks for nothing per
+   * position; else undefined.
    */
   private pooledOnlyPosition(options: ForwardOptions, length: number): number | undefined {
     const pooling = this.config.classifier?.pooling;
     if (options.attentions || options.residuals || options.components || options.cache) return undefined;
+    if (!this.config.classifier) return options.outputPosition;
     if (pooling === 'first') return 0;
     if (pooling === 'last' && !options.paddingMask) return length - 1;
     return undefined;

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../../../src/backend.js';
 import { linear } from '../../../src/models/transformer/linear.js';
 import type { TransformerConfig } from '../../../src/models/transformer/config.js';
-import { randomTransformer } from '../../attribution/text/helpers.js';
+import { LAYERNORM_DECODER, RMSNORM_DECODER, randomTransformer } from '../../attribution/text/helpers.js';
 
 const BASE: TransformerConfig = {
   vocabSize: 17, dim: 12, layers: 3, heads: 3, hiddenDim: 16, maxLength: 16,
@@ -68,6 +68,32 @@ describe('transformer fast paths', () => {
     assert.ok(maxAbsDiff(fast.gradient, full.gradient) < 1e-5);
     tf.dispose([x, padding]);
     model.dispose();
+  });
+
+  it('a language model\'s outputPosition gives that row of the full logits, and the same gradients', () => {
+    for (const config of [LAYERNORM_DECODER, RMSNORM_DECODER]) {
+      const model = randomTransformer(config, 9);
+      const x = model.embed([[1, 5, 2, 7, 3, 4], [4, 4, 8, 1, 0, 2]]);
+      const vocab = config.vocabSize;
+      for (const position of [0, 3, 5]) {
+        const readRow = (logits: tf.Tensor, row: number) => tf.reshape(tf.slice(logits, [0, row, 3], [2, 1, 1]), [2]);
+        const full = tf.tidy(() => model.forwardEmbeddings(x).logits);
+        const one = tf.tidy(() => model.forwardEmbeddings(x, { outputPosition: position }).logits);
+        assert.deepEqual(one.shape, [2, 1, vocab]);
+        const fullRow = tf.tidy(() => tf.slice(full, [0, position, 0], [2, 1, vocab]));
+        assert.ok(maxAbsDiff(one.dataSync(), fullRow.dataSync()) < 1e-5, `${config.norm} position ${position}`);
+        const gradFull = tf.grad((e: tf.Tensor) => tf.sum(readRow(model.forwardEmbeddings(e as tf.Tensor3D).logits, position)))(x);
+        const gradOne = tf.grad((e: tf.Tensor) => tf.sum(readRow(model.forwardEmbeddings(e as tf.Tensor3D, { outputPosition: position }).logits, 0)))(x);
+        assert.ok(maxAbsDiff(gradOne.dataSync(), gradFull.dataSync()) < 1e-5, `${config.norm} gradient at ${position}`);
+        // Causal: later tokens get no gradient.
+        const dim = config.dim;
+        assert.ok(gradOne.dataSync().slice((position + 1) * dim, 6 * dim).every((g) => g === 0));
+        tf.dispose([full, one, fullRow, gradFull, gradOne]);
+      }
+      assert.throws(() => model.forwardEmbeddings(x, { outputPosition: 6 }), /output position 6 is outside the 6 inputs/);
+      x.dispose();
+      model.dispose();
+    }
   });
 
   it('linear: a constant weight gives the input gradient dy W^T; a variable weight still gets its own gradient', () => {
