@@ -13,6 +13,8 @@ import type { Model } from '../../src/models/model.js';
 import { collectActivations } from '../../src/embedding/activations/collect-activations.js';
 import { loadInputSet } from '../../src/embedding/activations/input-set.js';
 import { encodeNpy } from '../../src/io/npy.js';
+import { writeGraphMlp } from '../helpers/graph-fixture.js';
+import { mlpFixture } from '../helpers/mlp.js';
 
 const CONCEPT_MODEL = 'models/concept-digits/model.json';
 const MNIST_TEST = 'data/mnist/t10k-images-idx3-ubyte.gz';
@@ -133,6 +135,44 @@ describe('collectActivations', () => {
     await assert.rejects(collectActivations(tfjsModel, x, { layer: 'hidden1', labels: [1, 2, 3] }), /labels has 3 values, but there are 2 inputs/);
     const fn = new FunctionModel((t) => tf.reshape(t, [-1, 784]).slice([0, 0], [-1, 3]), { inputShape: [28, 28, 1], numOutputs: 3 });
     await assert.rejects(collectActivations(fn, x, { layer: 'dense' }), /no layer named "dense"\n  fix: .*exposes no layers/);
+  });
+});
+
+describe('activations of other engines', () => {
+  it('a TF.js graph model: the tanh node of the reference MLP, computed by hand', async () => {
+    const graph = await loadModel(writeGraphMlp());
+    const x = mlpFixture.inputs;
+    const w1 = mlpFixture.params['l1.weight'] as number[][];
+    const b1 = mlpFixture.params['l1.bias'] as number[];
+    const e = await collectActivations(graph, { shape: [x.length, 4], data: Float32Array.from(x.flat()) }, { layer: 'hidden', batchSize: 2 });
+    assert.equal(e.dim, 8);
+    x.forEach((row, i) => w1.forEach((w, j) => {
+      const expected = Math.tanh(b1[j] + w.reduce((s, wk, k) => s + wk * row[k], 0));
+      assert.ok(Math.abs(e.vectors[i * 8 + j] - expected) < 1e-5);
+    }));
+    await assert.rejects(collectActivations(graph, { shape: [1, 4], data: new Float32Array(4) }, { layer: 'tanh' }), /no layer named "tanh"/);
+    graph.dispose();
+  });
+
+  it('an ONNX file with a fixed batch of 1: intermediate values, the same as the gradient path\'s', async () => {
+    const onnx = await loadModel('test/data/models/mnist-onnx/mnist-cntk-opset7.onnx');
+    const set = await loadInputSet(MNIST_TEST, onnx.info, { limit: 4 });
+    const fallback = { info: onnx.info, forward: onnx.forward.bind(onnx), gradients: onnx.gradients.bind(onnx), supportsRule: () => true, dispose: () => {} } as Model;
+    for (const layer of ['ReLU114_Output_0', 'Times212_Output_0']) {
+      const direct = await collectActivations(onnx, set.inputs, { layer, predictions: false });
+      const viaGradients = await collectActivations(fallback, set.inputs, { layer, predictions: false });
+      assert.ok(maxDifference(direct.vectors, viaGradients.vectors) < 1e-5, layer);
+    }
+    // The last MatMul plus a constant bias is the output: logits - MatMul must be the same for every input.
+    const matmul = await collectActivations(onnx, set.inputs, { layer: 'Times212_Output_0', predictions: false });
+    const input = tf.tensor(set.inputs.data, set.inputs.shape);
+    const output = await onnx.forward(input);
+    const logits = output.dataSync();
+    tf.dispose([input, output]);
+    for (let i = 1; i < 4; i++) {
+      for (let k = 0; k < 10; k++) assert.ok(Math.abs((logits[i * 10 + k] - matmul.vectors[i * 10 + k]) - (logits[k] - matmul.vectors[k])) < 1e-4);
+    }
+    onnx.dispose();
   });
 });
 
