@@ -9,8 +9,8 @@ export interface LogitLensPlotOptions {
   title?: string;
   /** Colour cells by the top token's probability (default) or by the probability of the chosen token. */
   colorBy?: 'top' | 'chosen';
-  /** Cell width in pixels, default 76. */
-  cellWidth?: number;
+  /** Cell width in pixels, default 76; `fit`: the widest token shown plus a margin, from 44 to 76 (long texts stay page-wide). */
+  cellWidth?: number | 'fit';
   /** Draw only the last this many positions (long inputs), default all. */
   lastPositions?: number;
 }
@@ -46,7 +46,9 @@ export function logitLensSvg(lens: LogitLens, options: LogitLensPlotOptions = {}
   }
   const positions = Array.from({ length: n - first }, (_, i) => first + i);
   const L = lens.layerNames.length;
-  const cw = options.cellWidth ?? 76;
+  const widest = Math.max(...positions.flatMap((q) => [lens.tokens[q], lens.chosen[q].token, ...lens.top.map((row) => row[q][0].token)])
+    .map((t) => textWidth(displayToken(t).text, FONT_SIZE, true)));
+  const cw = options.cellWidth === 'fit' ? Math.max(44, Math.min(76, Math.ceil(widest) + 12)) : options.cellWidth ?? 76;
   const ch = 24;
   const colorBy = options.colorBy ?? 'top';
   const labelW = Math.max(...lens.layerNames.map((s) => textWidth(s, FONT_SIZE))) + 14;
