@@ -43,7 +43,7 @@ describe('embeddings directory', () => {
     assert.deepEqual(back.source, sample().source);
   });
 
-  it('round-trips through tensors.tsv, and a single label column without a header (TensorBoard\'s rule)', () => {
+  it('round-trips through tensors.tsv, and a single column without a header (TensorBoard\'s rule)', () => {
     const dir = tmp();
     const e = { ...sample(), metadata: { label: [3, 1, 4] } };
     writeEmbeddings(dir, e, { tensorFormat: 'tsv' });
@@ -53,6 +53,10 @@ describe('embeddings directory', () => {
     // Text keeps no sign on zero: -0 reads back as 0.
     assert.deepEqual(back.vectors, Float32Array.from(e.vectors, (v) => v + 0));
     assert.deepEqual(back.metadata, { label: [3, 1, 4] });
+    const indexOnly = tmp();
+    writeEmbeddings(indexOnly, { ...sample(), metadata: { index: [0, 1, 2] } });
+    assert.equal(readFileSync(join(indexOnly, 'metadata.tsv'), 'utf8'), '0\n1\n2\n');
+    assert.deepEqual(readEmbeddings(indexOnly).metadata, { index: [0, 1, 2] });
   });
 
   it('reads a TensorBoard projector folder and a plain vectors TSV with metadata', () => {

@@ -5,7 +5,7 @@
  *
  *   tensor.bytes            float32 little-endian, row-major [count, dim]  (or tensors.tsv: one row per line)
  *   metadata.tsv            one row per point; a header row of column names when there are two or more
- *                           columns (TensorBoard's rule: a single column has no header)
+ *                           columns (TensorBoard's rule: a single column has no header; its name is in embeddings.json)
  *   projector_config.pbtxt  embeddings { tensor_name, tensor_shape, tensor_path, metadata_path }
  *   embeddings.json         EmbeddingsManifest
  */

@@ -61,6 +61,8 @@ function readManifestDir(dir: string, withMetadata: boolean): Embeddings {
   if (withMetadata && manifest.metadataPath) {
     const metaPath = join(dir, manifest.metadataPath);
     metadata = parseMetadataTsv(readText(metaPath), metaPath, manifest.count, manifest.columns.length > 1);
+    // A single column has no header line (TensorBoard's rule): its name is in the manifest.
+    if (manifest.columns.length === 1) metadata = { [manifest.columns[0].name]: Object.values(metadata)[0] ?? [] };
     const names = Object.keys(metadata);
     const expected = manifest.columns.map((c) => c.name);
     if (manifest.columns.length > 1 && names.join('\t') !== expected.join('\t')) {

@@ -40,10 +40,6 @@ export function writeEmbeddings(dir: string, embeddings: Embeddings, options: Wr
     }
     if (/[\t\r\n]/.test(name)) throw new UsageError(`metadata column name ${JSON.stringify(name)} contains a tab or line break`, 'rename the column');
   }
-  if (names.length === 1 && names[0] !== 'label') {
-    // A single column is written without a header (TensorBoard's rule), so it reads back as `label`.
-    throw new UsageError(`a single metadata column must be called "label", got "${names[0]}"`, 'rename it, or add a second column (e.g. index)');
-  }
   const tensorFormat = options.tensorFormat ?? 'binary';
   const tensorFile = tensorFormat === 'binary' ? BINARY_TENSOR_FILE : TSV_TENSOR_FILE;
   const written: WrittenEmbeddings = {
