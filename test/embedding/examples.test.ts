@@ -5,6 +5,7 @@ import { loadModel } from '../../src/models/load.js';
 import { loadInputSet } from '../../src/embedding/activations/input-set.js';
 import { collectActivations } from '../../src/embedding/activations/collect-activations.js';
 import { nearestExamples } from '../../src/embedding/examples/nearest-examples.js';
+import { explainByExample } from '../../src/embedding/examples/explain-by-example.js';
 
 describe('nearestExamples', () => {
   it('returns the nearest training examples with their metadata, by hand', () => {
@@ -40,6 +41,12 @@ describe('nearestExamples', () => {
     for (const q of r.queries) {
       for (let j = 1; j < 5; j++) assert.ok(q.examples[j].distance >= q.examples[j - 1].distance);
     }
+    // The same search from the model and raw inputs: identical neighbours.
+    const byModel = await explainByExample(model, test.inputs, trainEmb, { layer: 'hidden2', k: 5, batchSize: 13 });
+    assert.deepEqual(byModel.queries.map((q) => q.examples.map((e) => e.index)), r.queries.map((q) => q.examples.map((e) => e.index)));
+    assert.deepEqual(byModel.queries[0].examples[0].metadata, r.queries[0].examples[0].metadata);
+    await assert.rejects(explainByExample(model, test.inputs, trainEmb, { layer: 'hidden1', k: 5 }),
+      /the queries have 128 dimensions, but the training examples have 64\n  fix: embed both with the same model and layer \(the training examples come from layer hidden2\)/);
     model.dispose();
   });
 });
