@@ -6,6 +6,7 @@ import { fitAB } from './umap/fit-ab.js';
 import { fuzzySimplicialSet } from './umap/fuzzy-graph.js';
 import { exactKnn, hnswKnn, type UmapMetric } from './umap/knn.js';
 import { optimizeLayout } from './umap/optimize-layout.js';
+import { componentLayout } from './umap/component-layout.js';
 import { countComponents, spectralLayout } from './umap/spectral-init.js';
 
 export interface UmapOptions {
@@ -19,7 +20,7 @@ export interface UmapOptions {
   nEpochs?: number;
   dims?: 2 | 3;
   metric?: UmapMetric;
-  /** 'spectral' (default) falls back to 'random' when the neighbour graph is not connected. */
+  /** 'spectral' (default; a graph in pieces is laid out piece by piece, as umap-learn does) or 'random'. */
   init?: 'spectral' | 'random';
   /** Neighbour search: exact (every pair) or HNSW; 'auto' (default) is exact up to 5,000 points. */
   neighbors?: 'auto' | 'exact' | 'hnsw';
@@ -85,20 +86,23 @@ export async function umap(embeddings: VectorSet, options: UmapOptions = {}): Pr
   const components = countComponents(pruned);
 
   let embedding: Float64Array;
-  let init: string = initChoice;
   let spectralIterations = 0;
-  if (initChoice === 'spectral' && components === 1 && count > dims + 1) {
-    const spectral = spectralLayout(pruned, dims, random);
-    spectralIterations = spectral.iterations;
-    embedding = spectral.layout;
+  if (initChoice === 'spectral' && count > dims + 1) {
+    if (components === 1) {
+      const spectral = spectralLayout(pruned, dims, random);
+      spectralIterations = spectral.iterations;
+      embedding = spectral.layout;
+    } else {
+      embedding = componentLayout(embeddings, pruned, dims, random);
+    }
     let largest = 0;
     for (const v of embedding) largest = Math.max(largest, Math.abs(v));
     const expansion = largest > 0 ? 10 / largest : 1;
     for (let i = 0; i < embedding.length; i++) embedding[i] = embedding[i]! * expansion + 1e-4 * random.normal();
   } else {
-    init = 'random';
     embedding = Float64Array.from({ length: count * dims }, () => 20 * random.uniform() - 10);
   }
+  const init = initChoice === 'spectral' && count > dims + 1 ? (components === 1 ? 'spectral' : 'spectral per component') : 'random';
   rescaleColumns(embedding, count, dims);
 
   const { a, b } = fitAB(minDist, spread);
