@@ -89,7 +89,8 @@ describe("t-SNE's neighbour search on onnxruntime", () => {
     const { neighborsWithOnnx } = await import('../../src/embedding/projection/tsne-neighbors-onnx.js');
     const random = new Random(8);
     const count = 1500, dim = 20, k = 31;
-    const vectors = new Float32Array(count * dim);
+    // In shared memory, as t-SNE keeps its points.
+    const vectors = new Float32Array(new SharedArrayBuffer(4 * count * dim));
     for (let i = 0; i < vectors.length; i++) vectors[i] = random.normal() + (i % 3);
     const data: Embeddings = { count, dim, vectors, metadata: {} };
     const want = exactNeighbors(data, undefined, { k });

@@ -57,6 +57,7 @@ export function neighborsOfRange(data: Float32Array, queries: Float32Array, dim:
   const heapKey = new Float64Array(QUERY_BLOCK * k);
   const heapIdx = new Int32Array(QUERY_BLOCK * k);
   const heapSize = new Int32Array(QUERY_BLOCK);
+  const keys = new Float64Array(DATA_BLOCK);
   for (let q0 = start; q0 < end; q0 += QUERY_BLOCK) {
     const q1 = Math.min(end, q0 + QUERY_BLOCK);
     heapSize.fill(0);
@@ -64,30 +65,13 @@ export function neighborsOfRange(data: Float32Array, queries: Float32Array, dim:
       const d1 = Math.min(n, d0 + DATA_BLOCK);
       for (let qi = q0; qi < q1; qi++) {
         const h = (qi - q0) * k;
-        const qOff = qi * dim;
         const qNorm = queryNorms ? queryNorms[qi] : 0;
         let size = heapSize[qi - q0];
         let worst = size === k ? heapKey[h] : Infinity;
+        blockKeys(data, queries, dim, qi, d0, d1, metric, qNorm, dataNorms, keys);
         for (let j = d0; j < d1; j++) {
           if (excludeSelf && j === qi) continue;
-          const jOff = j * dim;
-          let key: number;
-          if (metric === 'euclidean') {
-            let s = 0;
-            for (let c = 0; c < dim; c++) {
-              const t = queries[qOff + c] - data[jOff + c];
-              s += t * t;
-            }
-            key = s;
-          } else {
-            let s = 0;
-            for (let c = 0; c < dim; c++) s += queries[qOff + c] * data[jOff + c];
-            if (metric === 'dot') key = -s;
-            else {
-              const norms = qNorm * dataNorms![j];
-              key = norms > 0 ? 1 - s / norms : 1;
-            }
-          }
+          const key = keys[j - d0];
           // Equal keys keep the earlier index, which is already in the heap.
           if (key >= worst) continue;
           if (size < k) {
@@ -112,6 +96,38 @@ export function neighborsOfRange(data: Float32Array, queries: Float32Array, dim:
         distances[qi * k + r] = metric === 'euclidean' ? Math.sqrt(key) : metric === 'dot' ? -key : key;
       }
     }
+  }
+}
+
+/** Keys of query qi against data rows [d0, d1), one loop per metric so each stays branch-free. */
+function blockKeys(data: Float32Array, queries: Float32Array, dim: number, qi: number, d0: number, d1: number, metric: Metric,
+  qNorm: number, dataNorms: Float64Array | undefined, keys: Float64Array): void {
+  const qOff = qi * dim;
+  if (metric === 'euclidean') {
+    for (let j = d0; j < d1; j++) {
+      const jOff = j * dim;
+      let s = 0;
+      for (let c = 0; c < dim; c++) {
+        const t = queries[qOff + c] - data[jOff + c];
+        s += t * t;
+      }
+      keys[j - d0] = s;
+    }
+    return;
+  }
+  for (let j = d0; j < d1; j++) {
+    const jOff = j * dim;
+    let s = 0;
+    for (let c = 0; c < dim; c++) s += queries[qOff + c] * data[jOff + c];
+    keys[j - d0] = s;
+  }
+  if (metric === 'dot') {
+    for (let j = d0; j < d1; j++) keys[j - d0] = -keys[j - d0];
+    return;
+  }
+  for (let j = d0; j < d1; j++) {
+    const norms = qNorm * dataNorms![j];
+    keys[j - d0] = norms > 0 ? 1 - keys[j - d0] / norms : 1;
   }
 }
 

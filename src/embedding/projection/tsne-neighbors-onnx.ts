@@ -32,7 +32,8 @@ export async function neighborsWithOnnx(vectors: Float32Array, count: number, di
     for (let start = 0; start < count; start += BATCH) {
       const end = Math.min(count, start + BATCH);
       const out = await session.run({
-        queries: { dtype: 'float32', shape: [end - start, dim], data: vectors.subarray(start * dim, end * dim) },
+        // A copy: onnxruntime takes no view into shared memory.
+        queries: { dtype: 'float32', shape: [end - start, dim], data: vectors.slice(start * dim, end * dim) },
         pointsT: { dtype: 'float32', shape: [dim, count], data: transposed },
         norms: { dtype: 'float32', shape: [1, count], data: norms },
       });

@@ -4,6 +4,8 @@
  * iteration costs no message round trip.
  */
 export interface TsneSharedJob {
+  /** Tells this run's messages from an earlier run's left in the queue. */
+  run: number;
   control: SharedArrayBuffer;
   /** Float32 [count, dim]: the points, for the neighbour search. */
   vectors: SharedArrayBuffer;
@@ -21,7 +23,22 @@ export interface TsneSharedJob {
   /** Float64 [count, 2] and [count]: repulsive forces and per-point sums of q. */
   force: SharedArrayBuffer;
   qSums: SharedArrayBuffer;
+  /** Float64 [count, 2]: attractive forces. */
+  attraction: SharedArrayBuffer;
+  /** Float64 [1]: the current exaggeration. */
+  scalars: SharedArrayBuffer;
   theta: number;
+}
+
+/**
+ * The joint probabilities, posted once computed, before the first command that asks for attraction; the
+ * helper, busy in the run, takes the message with receiveMessageOnPort then.
+ */
+export interface SharedAffinities {
+  run: number;
+  rowStart: SharedArrayBuffer;
+  cols: SharedArrayBuffer;
+  values: SharedArrayBuffer;
 }
 
 export const SLOT = {
@@ -41,8 +58,12 @@ export const SLOT = {
   split: 6,
   /** Chunks whose neighbours are written. */
   chunksDone: 7,
-  size: 8,
+  /** 1: the helper also computes the attraction on points [attractionSplit, count). */
+  attract: 8,
+  attractionSplit: 9,
+  size: 10,
 } as const;
 
 export const FORCES = 1;
 export const STOP = 2;
+

@@ -3,10 +3,12 @@
  * repulsive forces of its share of the points each time the caller bumps the command slot, until told
  * to stop; then waits for the next job.
  */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort } from 'node:worker_threads';
 import { neighborsOfRange } from '../neighbors/exact.js';
+import type { SparseAffinities } from './tsne-affinities.js';
+import { attractiveForces } from './tsne-attraction.js';
 import { QuadTree, repulsiveForces } from './tsne-tree.js';
-import { FORCES, SLOT, STOP, type TsneSharedJob } from './tsne-shared.js';
+import { FORCES, SLOT, STOP, type SharedAffinities, type TsneSharedJob } from './tsne-shared.js';
 
 const port = parentPort!;
 
@@ -29,6 +31,9 @@ function run(job: TsneSharedJob): void {
     const layout = new Float64Array(job.layout);
     const force = new Float64Array(job.force);
     const qSums = new Float64Array(job.qSums);
+    const attraction = new Float64Array(job.attraction);
+    const scalars = new Float64Array(job.scalars);
+    let affinities: SparseAffinities | undefined;
     const tree = new QuadTree();
     const stack = new Int32Array(1024);
     let seen = 0;
@@ -36,9 +41,14 @@ function run(job: TsneSharedJob): void {
       Atomics.wait(control, SLOT.command, seen);
       seen = Atomics.load(control, SLOT.command);
       if (Atomics.load(control, SLOT.kind) === STOP) break;
-      if (Atomics.load(control, SLOT.kind) === FORCES) {
+      const kind = Atomics.load(control, SLOT.kind);
+      if (kind === FORCES) {
         tree.build(layout, job.count);
         repulsiveForces(tree, layout, job.theta, Atomics.load(control, SLOT.split), job.count, force, qSums, stack);
+        if (Atomics.load(control, SLOT.attract) === 1) {
+          affinities ??= takeAffinities(job);
+          attractiveForces(affinities, layout, scalars[0], Atomics.load(control, SLOT.attractionSplit), job.count, attraction);
+        }
       }
       Atomics.store(control, SLOT.done, seen);
       Atomics.notify(control, SLOT.done);
@@ -53,5 +63,20 @@ function run(job: TsneSharedJob): void {
   port.postMessage({ type: 'finished' });
 }
 
-port.on('message', (job: TsneSharedJob) => run(job));
+/** The affinities message, posted just before the command that announces it. */
+function takeAffinities(job: TsneSharedJob): SparseAffinities {
+  for (;;) {
+    const received = receiveMessageOnPort(port);
+    const m = received?.message as SharedAffinities | TsneSharedJob | undefined;
+    // Another run's affinities (left unread when that run never needed them) are dropped.
+    if (m && 'values' in m && m.run === job.run) {
+      return { count: job.count, rowStart: new Int32Array(m.rowStart), cols: new Int32Array(m.cols), values: new Float64Array(m.values) };
+    }
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
+  }
+}
+
+port.on('message', (m: TsneSharedJob | SharedAffinities) => {
+  if ('control' in m) run(m);
+});
 port.postMessage({ type: 'loaded' });

@@ -10,7 +10,7 @@ import { attractiveForces } from './tsne-attraction.js';
 import { jointProbabilities, type SparseAffinities } from './tsne-affinities.js';
 import { acquireHelper, releaseHelper } from './tsne-helper.js';
 import { neighborsWithOnnx } from './tsne-neighbors-onnx.js';
-import { FORCES, SLOT, STOP, type TsneSharedJob } from './tsne-shared.js';
+import { FORCES, SLOT, STOP, type SharedAffinities, type TsneSharedJob } from './tsne-shared.js';
 import { QuadTree, repulsiveForces } from './tsne-tree.js';
 
 export interface TsneOptions {
@@ -33,6 +33,7 @@ export interface TsneOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
+let runs = 0;
 const EXPLORATION_ITERATIONS = 250;
 const CHECK_EVERY = 50;
 const ITERATIONS_WITHOUT_PROGRESS = 300;
@@ -78,6 +79,7 @@ export async function tsne(embeddings: Embeddings, options: TsneOptions = {}): P
   const chunks = Math.ceil(n / CHUNK);
   const total = chunks + iterations;
   const job: TsneSharedJob = {
+    run: ++runs,
     control: new SharedArrayBuffer(4 * SLOT.size),
     vectors: new SharedArrayBuffer(4 * n * embeddings.dim),
     count: n, dim: embeddings.dim, k, chunkSize: CHUNK,
@@ -87,6 +89,8 @@ export async function tsne(embeddings: Embeddings, options: TsneOptions = {}): P
     layout: new SharedArrayBuffer(8 * n * 2),
     force: new SharedArrayBuffer(8 * n * 2),
     qSums: new SharedArrayBuffer(8 * n),
+    attraction: new SharedArrayBuffer(8 * n * 2),
+    scalars: new SharedArrayBuffer(8),
     theta,
   };
   new Float32Array(job.vectors).set(embeddings.vectors);
@@ -101,7 +105,7 @@ export async function tsne(embeddings: Embeddings, options: TsneOptions = {}): P
     const affinities = await neighborAffinities(job, perplexity, (done) => options.onProgress?.(done, total));
     const y = new Float64Array(job.layout);
     y.set(initialLayout(embeddings, init, seed));
-    const kl = optimize(job, affinities, y, {
+    const kl = optimize(job, shareAffinities(affinities, job, helper), y, {
       iterations, exaggeration, rate, helper: helper !== undefined,
       onIteration: (it) => { if (options.onProgress && (it + 1) % 10 === 0) options.onProgress(chunks + it + 1, total); },
     });
@@ -166,6 +170,20 @@ async function neighborAffinities(job: TsneSharedJob, perplexity: number, progre
   return jointProbabilities(neighbors, distances, job.count, job.k, perplexity);
 }
 
+/** P in shared memory, posted to the helper, which takes the message when first asked for attraction. */
+function shareAffinities(p: SparseAffinities, job: TsneSharedJob, helper: Worker | undefined): SparseAffinities {
+  if (!helper) return p;
+  const rowStart = new SharedArrayBuffer(p.rowStart.byteLength);
+  const cols = new SharedArrayBuffer(p.cols.byteLength);
+  const values = new SharedArrayBuffer(p.values.byteLength);
+  const shared: SparseAffinities = { count: p.count, rowStart: new Int32Array(rowStart), cols: new Int32Array(cols), values: new Float64Array(values) };
+  shared.rowStart.set(p.rowStart);
+  shared.cols.set(p.cols);
+  shared.values.set(p.values);
+  helper.postMessage({ run: job.run, rowStart, cols, values } satisfies SharedAffinities);
+  return shared;
+}
+
 function initialLayout(e: Embeddings, init: 'pca' | 'random', seed: number): Float64Array {
   const n = e.count;
   const y = new Float64Array(n * 2);
@@ -201,7 +219,10 @@ function optimize(job: TsneSharedJob, p: SparseAffinities, y: Float64Array, s: O
   const control = new Int32Array(job.control);
   const repulsion = new Float64Array(job.force);
   const qSums = new Float64Array(job.qSums);
-  const attraction = new Float64Array(n * 2);
+  const attraction = new Float64Array(job.attraction);
+  const scalars = new Float64Array(job.scalars);
+  // Attraction costs about a third of repulsion; its split is by point index, weighted the same way.
+  const attractionSplit = Math.floor(n * (1 - HELPER_SHARE));
   const grad = new Float64Array(n * 2);
   const update = new Float64Array(n * 2);
   const gains = new Float64Array(n * 2);
@@ -225,21 +246,30 @@ function optimize(job: TsneSharedJob, p: SparseAffinities, y: Float64Array, s: O
       // Repulsion: the helper's share (once it has loaded) runs while this thread does the rest.
       const useHelper = helperOn && Atomics.load(control, SLOT.ready) === 1 && Atomics.load(control, SLOT.failed) === 0;
       let command = 0;
+      // The helper takes no attraction on checks, where this thread sums the KL divergence over all of P.
+      const helperAttracts = useHelper && !check;
       if (useHelper) {
+        scalars[0] = phase.exaggeration;
         Atomics.store(control, SLOT.split, split);
+        Atomics.store(control, SLOT.attract, helperAttracts ? 1 : 0);
+        Atomics.store(control, SLOT.attractionSplit, attractionSplit);
         Atomics.store(control, SLOT.kind, FORCES);
         command = Atomics.add(control, SLOT.command, 1) + 1;
         Atomics.notify(control, SLOT.command);
       }
       tree.build(y, n);
       repulsiveForces(tree, y, job.theta, 0, useHelper ? split : n, repulsion, qSums, stack);
+      if (helperAttracts) attractiveForces(p, y, phase.exaggeration, 0, attractionSplit, attraction);
+      let helped = useHelper;
       if (useHelper && !awaitHelper(control, command)) {
         helperOn = false;
+        helped = false;
         repulsiveForces(tree, y, job.theta, split, n, repulsion, qSums, stack);
       }
       let z = 0;
       for (let i = 0; i < n; i++) z += qSums[i];
-      const error = attractiveForces(p, y, phase.exaggeration, 0, n, attraction, check ? z : undefined);
+      let error = NaN;
+      if (!helperAttracts || !helped) error = attractiveForces(p, y, phase.exaggeration, 0, n, attraction, check ? z : undefined);
       const gradNorm = step(attraction, repulsion, z, grad, update, gains, y, phase.momentum, s.rate);
       iterationsRun = it + 1;
       s.onIteration(it);

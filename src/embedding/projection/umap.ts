@@ -6,8 +6,8 @@ import { fitAB } from './umap/fit-ab.js';
 import { fuzzySimplicialSet } from './umap/fuzzy-graph.js';
 import { exactKnn, hnswKnn, type UmapMetric } from './umap/knn.js';
 import { optimizeLayout } from './umap/optimize-layout.js';
-import { componentLayout } from './umap/component-layout.js';
-import { countComponents, spectralLayout } from './umap/spectral-init.js';
+import { componentLabels, componentLayout } from './umap/component-layout.js';
+import { spectralLayout } from './umap/spectral-init.js';
 
 export interface UmapOptions {
   /** Neighbours per point, the point itself included (umap-learn's n_neighbors). Default 15. */
@@ -83,7 +83,7 @@ export async function umap(embeddings: VectorSet, options: UmapOptions = {}): Pr
     tails: Int32Array.from(keep, (e) => graph.tails[e]!),
     weights: Float64Array.from(keep, (e) => graph.weights[e]!),
   };
-  const components = countComponents(pruned);
+  const { components } = componentLabels(pruned);
 
   let embedding: Float64Array;
   let spectralIterations = 0;

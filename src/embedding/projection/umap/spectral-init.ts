@@ -2,28 +2,6 @@ import type { Random } from '../../../util/random.js';
 import type { FuzzyGraph } from './fuzzy-graph.js';
 import { symmetricEigen } from '../symmetric-eigen.js';
 
-/** The number of connected pieces of the graph (union-find over its edges). */
-export function countComponents(graph: FuzzyGraph): number {
-  const parent = Int32Array.from({ length: graph.count }, (_, i) => i);
-  const find = (x: number): number => {
-    while (parent[x] !== x) {
-      parent[x] = parent[parent[x]!]!;
-      x = parent[x]!;
-    }
-    return x;
-  };
-  let components = graph.count;
-  for (let e = 0; e < graph.heads.length; e++) {
-    const a = find(graph.heads[e]!);
-    const b = find(graph.tails[e]!);
-    if (a !== b) {
-      parent[a] = b;
-      components--;
-    }
-  }
-  return components;
-}
-
 /**
  * Laplacian eigenmaps of a connected fuzzy graph (umap-learn's spectral_layout): the eigenvectors of the
  * normalised Laplacian I - D^-1/2 W D^-1/2 with the smallest non-zero eigenvalues. Found as the top
