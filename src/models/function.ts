@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { UsageError } from '../errors.js';
 import { formatShape } from '../tensor.js';
-import type { BackwardRule, GradientRequest, Gradients, Model, ModelInfo } from './model.js';
+import type { BackwardRule, GradientRequest, Gradients, LayerActivations, Model, ModelInfo } from './model.js';
 import { autodiffGradients } from './autodiff-gradients.js';
 
 export interface FunctionModelOptions {
@@ -55,7 +55,7 @@ export class FunctionModel implements Model {
     return kind === 'standard';
   }
 
-  async activations(_inputs: tf.Tensor, layer: string): Promise<tf.Tensor> {
+  async activations(_inputs: tf.Tensor, layer: string): Promise<LayerActivations> {
     throw new UsageError(`model ${this.info.name} is a plain function and has no layer "${layer}"`,
       'layer activations need a TF.js LayersModel, a graph model or an ONNX model');
   }

@@ -41,6 +41,13 @@ export interface Gradients {
   layerGradients?: tf.Tensor;
 }
 
+/** What `Model.activations` returns; the caller owns (and disposes) the tensors. */
+export interface LayerActivations {
+  activations: tf.Tensor;
+  /** The model's output [B, numOutputs], when asked for. */
+  output?: tf.Tensor2D;
+}
+
 export interface LayerInfo {
   name: string;
   className: string;
@@ -92,9 +99,10 @@ export interface Model {
   /** Which backward rules this model supports (DeepLIFT and Guided Backprop need layer access). */
   supportsRule(kind: BackwardRule['kind']): boolean;
   /**
-   * A named layer's output for a batch, without a backward pass (optional: callers fall back to
-   * `gradients(...).layerActivations`). Unknown layers are UsageErrors listing the model's layers.
+   * A named layer's output for a batch, without a backward pass, and with `output: true` the model's
+   * output from the same pass (optional: callers fall back to `gradients(...).layerActivations`).
+   * Unknown layers are UsageErrors listing the model's layers.
    */
-  activations?(inputs: tf.Tensor, layer: string): Promise<tf.Tensor>;
+  activations?(inputs: tf.Tensor, layer: string, options?: { output?: boolean }): Promise<LayerActivations>;
   dispose(): void;
 }

@@ -8,7 +8,7 @@ import { OnnxSession } from '../engines/native/runtime.js';
 import { inferShapes } from '../engines/native/shapes.js';
 import { TARGET_OPSET, upgradeOpset } from '../engines/native/upgrade.js';
 import { formatShape } from '../tensor.js';
-import type { BackwardRule, GradientRequest, Gradients, LayerInfo, Model, ModelDescription, ModelInfo } from './model.js';
+import type { BackwardRule, GradientRequest, Gradients, LayerActivations, LayerInfo, Model, ModelDescription, ModelInfo } from './model.js';
 import { inferImagePreprocessing } from './preprocessing.js';
 import { selectOutputs } from './select.js';
 
@@ -38,7 +38,7 @@ export class NativeModel implements Model {
   private readonly layerOutputs: Map<string, LayerOutput>;
   private forwardSession: Promise<OnnxSession> | undefined;
   private readonly gradientSessions = new Map<string, Promise<GradientSession>>();
-  /** Sessions whose one output is a layer's value, by layer name. */
+  /** Sessions whose outputs are a layer's value (and the model's output), by layer and whether the output is included. */
   private readonly layerSessions = new Map<string, Promise<OnnxSession>>();
   private readonly threads: number;
 
@@ -118,26 +118,32 @@ export class NativeModel implements Model {
     return parts[0] as tf.Tensor2D;
   }
 
-  async activations(inputs: tf.Tensor, layer: string): Promise<tf.Tensor> {
+  async activations(inputs: tf.Tensor, layer: string, options: { output?: boolean } = {}): Promise<LayerActivations> {
     const where = this.layer(layer);
-    let created = this.layerSessions.get(layer);
+    const withOutput = options.output ?? false;
+    const key = `${layer}\u0000${withOutput}`;
+    let created = this.layerSessions.get(key);
     if (!created) {
       const value = this.graph.values.get(where.native);
-      if (!value) throw new GlassboxError(`layer ${layer} has no known type in the ONNX graph`, 'this is a bug in Glassbox; use --engine tfjs');
-      // The same nodes with the layer's value as the one output: onnxruntime drops what it does not need.
-      created = OnnxSession.create({ ...this.graph, outputs: [value] }, { threads: this.threads });
-      created.catch(() => { if (this.layerSessions.get(layer) === created) this.layerSessions.delete(layer); });
-      this.layerSessions.set(layer, created);
+      const output = this.graph.values.get(this.outputName);
+      if (!value || !output) throw new GlassboxError(`layer ${layer} has no known type in the ONNX graph`, 'this is a bug in Glassbox; use --engine tfjs');
+      // The same nodes with the layer's value as an output: onnxruntime drops what it does not need.
+      created = OnnxSession.create({ ...this.graph, outputs: withOutput ? [value, output] : [value] }, { threads: this.threads });
+      created.catch(() => { if (this.layerSessions.get(key) === created) this.layerSessions.delete(key); });
+      this.layerSessions.set(key, created);
     }
     const session = await created;
-    const [values] = await this.inBatches(inputs, async (rows) => {
-      const out = await session.run({ [this.inputName]: await tensorValue(rows) }, [where.native]);
-      return [toTensor(out[where.native])];
-    });
-    if (!where.perm) return values;
-    const permuted = tf.transpose(values, where.perm);
-    values.dispose();
-    return permuted;
+    const fetch = withOutput ? [where.native, this.outputName] : [where.native];
+    const [values, output] = await this.inBatches(inputs, async (rows) => {
+      const out = await session.run({ [this.inputName]: await tensorValue(rows) }, fetch);
+      return fetch.map((name) => toTensor(out[name]));
+    }, fetch.length);
+    let activations = values;
+    if (where.perm) {
+      activations = tf.transpose(values, where.perm);
+      values.dispose();
+    }
+    return output ? { activations, output: output as tf.Tensor2D } : { activations };
   }
 
   async gradients(inputs: tf.Tensor, request: GradientRequest): Promise<Gradients> {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { UsageError } from '../errors.js';
 import { formatShape } from '../tensor.js';
-import type { BackwardRule, GradientRequest, Gradients, LayerInfo, Model, ModelDescription, ModelInfo } from './model.js';
+import type { BackwardRule, GradientRequest, Gradients, LayerActivations, LayerInfo, Model, ModelDescription, ModelInfo } from './model.js';
 import { selectOutputs } from './select.js';
 
 export interface TfjsGraphModelOptions extends ModelDescription {
@@ -79,9 +79,11 @@ export class TfjsGraphModel implements Model {
     return kind === 'standard';
   }
 
-  async activations(inputs: tf.Tensor, layer: string): Promise<tf.Tensor> {
+  async activations(inputs: tf.Tensor, layer: string, options: { output?: boolean } = {}): Promise<LayerActivations> {
     this.checkNode(layer);
-    return tf.tidy(() => this.net.execute({ [this.inputName]: inputs }, layer) as tf.Tensor);
+    if (!options.output) return { activations: tf.tidy(() => this.net.execute({ [this.inputName]: inputs }, layer) as tf.Tensor) };
+    const [activations, output] = this.net.execute({ [this.inputName]: inputs }, [layer, this.outputName]) as tf.Tensor[];
+    return { activations, output: output as tf.Tensor2D };
   }
 
   private checkNode(layer: string): void {

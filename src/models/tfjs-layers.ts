@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { UsageError } from '../errors.js';
 import { formatShape } from '../tensor.js';
-import type { BackwardRule, GradientRequest, Gradients, LayerInfo, Model, ModelDescription, ModelInfo } from './model.js';
+import type { BackwardRule, GradientRequest, Gradients, LayerActivations, LayerInfo, Model, ModelDescription, ModelInfo } from './model.js';
 import { selectOutputs } from './select.js';
 import { fastConv2d, fastConvApplies } from './tfjs-fast-conv.js';
 import { guidedRelu, rescaleMaxPool, rescaleNonlinearity } from './tfjs-rules.js';
@@ -44,7 +44,7 @@ export type TfjsLayersModelOptions = ModelDescription;
 export class TfjsLayersModel implements Model {
   readonly info: ModelInfo;
   private readonly layersByName: Map<string, PatchableLayer>;
-  /** Models from the input to one layer's output, built on first use; they share the net's weights. */
+  /** Models from the input to one layer's output (and the net's), built on first use; they share the net's weights. */
   private readonly layerModels = new Map<string, tf.LayersModel>();
 
   constructor(readonly net: tf.LayersModel, options: TfjsLayersModelOptions = {}) {
@@ -77,16 +77,21 @@ export class TfjsLayersModel implements Model {
     return tf.tidy(() => this.net.apply(inputs, { training: false }) as tf.Tensor2D);
   }
 
-  async activations(inputs: tf.Tensor, layer: string): Promise<tf.Tensor> {
-    let head = this.layerModels.get(layer);
+  async activations(inputs: tf.Tensor, layer: string, options: { output?: boolean } = {}): Promise<LayerActivations> {
+    const withOutput = options.output ?? false;
+    const key = `${layer}\u0000${withOutput}`;
+    let head = this.layerModels.get(key);
     if (!head) {
       const output = (this.layer(layer) as unknown as { output: tf.SymbolicTensor | tf.SymbolicTensor[] }).output;
       if (Array.isArray(output)) throw new UsageError(`layer ${layer} has several outputs`, 'choose a layer with one output');
-      head = tf.model({ inputs: this.net.inputs, outputs: output });
-      this.layerModels.set(layer, head);
+      head = tf.model({ inputs: this.net.inputs, outputs: withOutput ? [output, this.net.outputs[0]] : output });
+      this.layerModels.set(key, head);
     }
     const net = head;
-    return tf.tidy(() => net.apply(inputs, { training: false }) as tf.Tensor);
+    return tf.tidy(() => {
+      const out = net.apply(inputs, { training: false }) as tf.Tensor | tf.Tensor[];
+      return (Array.isArray(out) ? { activations: out[0], output: out[1] as tf.Tensor2D } : { activations: out }) as unknown as tf.TensorContainer;
+    }) as unknown as LayerActivations;
   }
 
   supportsRule(kind: BackwardRule['kind']): boolean {

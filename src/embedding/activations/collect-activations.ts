@@ -58,8 +58,10 @@ export async function collectActivations(model: Model, inputs: InputLike, option
     for (let start = 0; start < count; start += batchSize) {
       const rows = Math.min(batchSize, count - start);
       const batch = tf.slice(all, start, rows);
+      let out: tf.Tensor2D | undefined;
       try {
-        const raw = await layerActivations(model, batch, options.layer);
+        const { activations: raw, output } = await layerActivations(model, batch, options.layer, { output: withPredictions });
+        out = output;
         const pooled = tf.tidy(() => pool(raw, pooling));
         raw.dispose();
         const values = await pooled.data() as Float32Array;
@@ -69,19 +71,18 @@ export async function collectActivations(model: Model, inputs: InputLike, option
           vectors = new Float32Array(count * dim);
         }
         vectors.set(values, start * dim);
-        if (withPredictions) {
-          const out = await model.forward(batch);
+        if (out) {
+          const logits = out;
           const [top, p] = tf.tidy(() => {
-            const probs = model.info.outputKind === 'logits' ? tf.softmax(out) : out;
-            return [tf.argMax(out, 1), tf.max(probs, 1)];
+            const probs = model.info.outputKind === 'logits' ? tf.softmax(logits) : logits;
+            return [tf.argMax(logits, 1), tf.max(probs, 1)];
           });
-          out.dispose();
           predicted.set(await top.data() as Int32Array, start);
           probability.set(await p.data() as Float32Array, start);
           tf.dispose([top, p]);
         }
       } finally {
-        batch.dispose();
+        tf.dispose([batch, ...(out ? [out] : [])]);
       }
       options.onProgress?.(start + rows, count);
     }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { UsageError } from '../../errors.js';
-import type { Model } from '../../models/model.js';
+import type { LayerActivations, Model } from '../../models/model.js';
 
 /** Checks that the model has the layer, naming the layers it does have. */
 export function checkLayer(model: Model, layer: string): void {
@@ -12,14 +12,15 @@ export function checkLayer(model: Model, layer: string): void {
 }
 
 /**
- * A layer's output for one batch: the model's own `activations` when it has one, else the activations a
- * layer gradient request returns (with a backward pass that is thrown away). The caller disposes it.
+ * A layer's output for one batch, and with `output` the model's output: the model's own `activations`
+ * when it has one (one pass), else the activations a layer gradient request returns (with a backward
+ * pass that is thrown away) and a forward pass. The caller disposes the tensors.
  */
-export async function layerActivations(model: Model, inputs: tf.Tensor, layer: string): Promise<tf.Tensor> {
-  if (model.activations) return model.activations(inputs, layer);
+export async function layerActivations(model: Model, inputs: tf.Tensor, layer: string, options: { output?: boolean } = {}): Promise<LayerActivations> {
+  if (model.activations) return model.activations(inputs, layer, options);
   const g = await model.gradients(inputs, { target: { kind: 'index', indices: new Int32Array(inputs.shape[0]) }, layer });
   const { layerActivations: activations, ...rest } = g;
   tf.dispose(Object.values(rest));
   if (!activations) throw new UsageError(`model ${model.info.name} returned no activations for layer "${layer}"`, 'choose another layer');
-  return activations;
+  return options.output ? { activations, output: await model.forward(inputs) } : { activations };
 }
