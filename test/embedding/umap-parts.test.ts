@@ -4,7 +4,8 @@ import { fitAB } from '../../src/embedding/projection/umap/fit-ab.js';
 import { fuzzySimplicialSet, smoothKnnDistances } from '../../src/embedding/projection/umap/fuzzy-graph.js';
 import { exactKnn } from '../../src/embedding/projection/umap/knn.js';
 import { optimizeLayout } from '../../src/embedding/projection/umap/optimize-layout.js';
-import { countComponents, spectralLayout } from '../../src/embedding/projection/umap/spectral-init.js';
+import { spectralLayout } from '../../src/embedding/projection/umap/spectral-init.js';
+import { componentLabels } from '../../src/embedding/projection/umap/component-layout.js';
 import { Random } from '../../src/util/random.js';
 import { bruteNeighbors } from '../helpers/brute-neighbors.js';
 
@@ -104,14 +105,14 @@ test('umap spectral init: two loosely joined rings separate on the first Laplaci
   for (let r = 0; r < 2; r++) for (let i = 0; i < 20; i++) link(r * 20 + i, r * 20 + ((i + 1) % 20), 1);
   link(0, 20, 0.05);
   const graph = { count: 40, heads: Int32Array.from(heads), tails: Int32Array.from(tails), weights: Float64Array.from(weights) };
-  assert.equal(countComponents(graph), 1);
+  assert.equal(componentLabels(graph).components, 1);
   const { layout } = spectralLayout(graph, 2, new Random(0), 2000, 1e-8);
   const first = Array.from({ length: 40 }, (_, i) => layout[i * 2]!);
   const signA = Math.sign(first.slice(0, 20).reduce((s, v) => s + v, 0));
   assert.ok(signA !== 0);
   for (let i = 0; i < 20; i++) assert.equal(Math.sign(first[i]!), signA, `ring A point ${i}`);
   for (let i = 20; i < 40; i++) assert.equal(Math.sign(first[i]!), -signA, `ring B point ${i}`);
-  assert.equal(countComponents({ ...graph, heads: graph.heads.slice(0, -2), tails: graph.tails.slice(0, -2), weights: graph.weights.slice(0, -2) }), 2);
+  assert.equal(componentLabels({ ...graph, heads: graph.heads.slice(0, -2), tails: graph.tails.slice(0, -2), weights: graph.weights.slice(0, -2) }).components, 2);
 });
 
 test('umap layout: the two-dimensional fast path moves points exactly as the general one does', async () => {
