@@ -110,16 +110,19 @@ export class FlowNetwork {
     let flow = 0;
     let first = levels !== undefined;
     if (first) this.level.set(levels!);
+    // A flow that fills the source's or the sink's own edges is maximal: asking the search for no more
+    // than that lets it stop as soon as it gets there, instead of scanning the rest of the graph.
+    const bound = Math.min(this.outCapacity[s], this.inCapacity[t]);
     while (first || this.bfs(s, t)) {
       first = false;
       this.iter.set(this.adjStart.subarray(0, this.nodes));
       for (;;) {
-        const f = this.dfs(s, t, Infinity);
+        const f = this.dfs(s, t, bound - flow);
         if (f <= this.eps) break;
         flow += f;
+        if (flow >= bound - 1e-9) break;
       }
-      // A flow that fills the source's or the sink's own edges is maximal: skip the search proving it.
-      if (flow >= Math.min(this.outCapacity[s], this.inCapacity[t]) - 1e-9) break;
+      if (flow >= bound - 1e-9) break;
     }
     return flow;
   }
