@@ -8,7 +8,7 @@
  * Medians of --repeats runs (default 3; umap-js and the 100k index once each). Run: npx tsx bench/umap-hnsw.ts
  * Options: --repeats N  --sizes 10000,100000  --skip-umap-js
  */
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { UMAP } from 'umap-js';
 import { collectActivations } from '../src/embedding/activations/collect-activations.js';
@@ -98,7 +98,7 @@ function withoutSelf(indices: Int32Array, queries: number, width: number): Int32
   return out;
 }
 
-console.log(`UMAP and HNSW, ${new Date().toISOString().slice(0, 10)}, ${cpus()[0]?.model ?? 'cpu'} (${cpus().length} cores), Node ${process.version}, one thread; medians of ${repeats}`);
+console.log(`UMAP and HNSW, ${new Date().toISOString().slice(0, 10)}, ${cpus()[0]?.model ?? 'cpu'} (${cpus().length} cores), Node ${process.version}, one thread; medians of ${repeats}; load average ${loadavg()[0]!.toFixed(1)} (wall times stretch on a loaded machine, CPU seconds less so)`);
 
 // UMAP on the digit model's 64-channel conv2 activations, averaged over positions.
 const count = 5000;
