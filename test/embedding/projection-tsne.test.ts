@@ -48,7 +48,12 @@ describe('t-SNE', () => {
     const options = { perplexity: 20, iterations: 200, init: 'random' as const, seed: 5 };
     // The first run starts the helper, which may load too late to take part; the last one has it ready.
     await tsne(pixels, { ...options, iterations: 1, workers: 2 });
-    const alone = await tsne(pixels, { ...options, workers: 1 });
+    const progress: [number, number][] = [];
+    const alone = await tsne(pixels, { ...options, workers: 1, onProgress: (done, total) => progress.push([done, total]) });
+    // Two neighbour chunks of 256 points, then every tenth of 200 iterations, then the end.
+    assert.deepEqual(progress.at(-1), [202, 202]);
+    assert.ok(progress.every(([done], i) => i === 0 || done >= progress[i - 1][0]));
+    assert.equal(alone.diagnostics.iterationsRun, 200);
     const helped = await tsne(pixels, { ...options, workers: 2 });
     assert.equal(alone.parameters.workers, 1);
     assert.equal(helped.parameters.workers, 2);
