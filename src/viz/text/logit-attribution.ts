@@ -1,6 +1,6 @@
 import { UsageError } from '../../errors.js';
 import type { DirectLogitAttribution } from '../../lens/direct-logit-attribution.js';
-import { FONT_SIZE, INK, MUTED, GRID, drawTitle, formatValue } from '../tabular/common.js';
+import { FONT_SIZE, INK, MUTED, GRID, drawTitle, formatSigned, formatValue } from '../tabular/common.js';
 import { Svg, textWidth } from '../tabular/svg.js';
 import { displayToken, divergingColor } from './common.js';
 
@@ -51,12 +51,12 @@ export function logitAttributionSvg(dla: DirectLogitAttribution, options: LogitA
     svg.rect(x, y + 3, Math.max(w, 0.5), rowH - 6, { fill: divergingColor(c.value >= 0 ? 0.85 : -0.85) });
     svg.text(left - 8, y + rowH / 2, c.name, { size: FONT_SIZE, anchor: 'end', baseline: 'middle', fill: INK });
     const labelX = c.value >= 0 ? x + w + 4 : x - 4;
-    svg.text(labelX, y + rowH / 2, formatValue(c.value, 2, true), { size: 10, anchor: c.value >= 0 ? 'start' : 'end', baseline: 'middle', fill: MUTED });
+    svg.text(labelX, y + rowH / 2, formatSigned(c.value, 2), { size: 10, anchor: c.value >= 0 ? 'start' : 'end', baseline: 'middle', fill: MUTED });
   });
   const sum = shown.reduce((a, c) => a + c.value, 0);
   const footer = top + shown.length * rowH + 22;
   svg.text(16, footer, `sum of the bars ${formatValue(sum, 3)} + constant ${formatValue(dla.constant, 3)} = logit ${formatValue(dla.logit, 3)}`
-    + ` (rounding ${formatValue(dla.error, 6)})`, { size: 11, fill: INK });
+    + ` (float32 rounding ${dla.error === 0 ? '0' : dla.error.toExponential(1)})`, { size: 11, fill: INK });
   svg.text(16, footer + 18, 'red: towards the target; blue: against. The final norm\'s scale is frozen at this input.', { size: 10, fill: MUTED });
   return svg.toString();
 }
