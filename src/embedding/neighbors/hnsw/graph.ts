@@ -39,8 +39,9 @@ export function linkBlock(graph: HnswGraph, node: number, layer: number): { bloc
 
 /** Marks visited nodes with a generation number, so clearing between searches is free. */
 export class VisitedSet {
-  private marks: Uint32Array;
-  private generation = 0;
+  /** Read directly by the search loop (a method call per neighbour costs measurably there). */
+  marks: Uint32Array;
+  generation = 0;
 
   constructor(count: number) {
     this.marks = new Uint32Array(count);

@@ -26,6 +26,8 @@ export function searchLayer(
 ): void {
   const { graph, data, dim, distance, visited, candidates, results } = context;
   visited.next();
+  const marks = visited.marks;
+  const generation = visited.generation;
   candidates.clear();
   results.clear();
   visited.visit(entry);
@@ -41,7 +43,8 @@ export function searchLayer(
     const used = block[offset]!;
     for (let l = 1; l <= used; l++) {
       const neighbour = block[offset + l]!;
-      if (visited.visit(neighbour)) continue;
+      if (marks[neighbour] === generation) continue;
+      marks[neighbour] = generation;
       const d = distance(query, queryOffset, data, neighbour * dim, dim);
       if (results.size < ef || d < -results.topKey()) {
         candidates.push(d, neighbour);
