@@ -60,10 +60,12 @@ export function principalComponents(e: Embeddings, options: PrincipalComponentsO
   for (let c = 0; c < dim; c++) mean[c] /= n;
   const x = new Float64Array(n * dim);
   let totalSquares = 0;
-  for (let i = 0; i < n * dim; i++) {
-    const t = e.vectors[i] - mean[i % dim];
-    x[i] = t;
-    totalSquares += t * t;
+  for (let i = 0; i < n; i++) {
+    for (let c = 0; c < dim; c++) {
+      const t = e.vectors[i * dim + c] - mean[c];
+      x[i * dim + c] = t;
+      totalSquares += t * t;
+    }
   }
   const { axes, singular } = method === 'exact' ? exactAxes(x, n, dim, k) : randomizedAxes(x, n, dim, k, options);
   const scores = new Float64Array(n * k);
