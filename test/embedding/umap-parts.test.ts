@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { fitAB } from '../../src/embedding/projection/umap/fit-ab.js';
 import { fuzzySimplicialSet, smoothKnnDistances } from '../../src/embedding/projection/umap/fuzzy-graph.js';
@@ -135,4 +136,37 @@ test('umap layout: the two-dimensional fast path moves points exactly as the gen
     assert.equal(deep[3 * i + 2], 0);
   }
   assert.ok(flat.some((v, i) => Math.abs(v - start[i]!) > 1e-3), 'the layout moved');
+});
+
+interface UmapLearnReference {
+  ab: { spread: number; minDist: number; a: number; b: number }[];
+  graph: { count: number; dim: number; k: number; points: number[]; indices: number[]; sigmas: number[]; rhos: number[]; rows: number[]; cols: number[]; values: number[] };
+}
+
+const reference = JSON.parse(readFileSync('test/data/reference/umap/umap-learn.json', 'utf8')) as UmapLearnReference;
+
+test('umap a/b: matches umap-learn 0.5.3 find_ab_params for three settings', () => {
+  for (const { spread, minDist, a, b } of reference.ab) {
+    const fit = fitAB(minDist, spread);
+    assert.ok(Math.abs(fit.a - a) < 1e-4 * a && Math.abs(fit.b - b) < 1e-4 * b, `min_dist ${minDist}, spread ${spread}: ${fit.a}, ${fit.b} vs ${a}, ${b}`);
+  }
+});
+
+test('umap fuzzy graph: neighbours, sigmas, rhos and the symmetric graph match umap-learn 0.5.3', () => {
+  const { count, dim, k, points, indices, sigmas, rhos, rows, cols, values } = reference.graph;
+  const knn = exactKnn({ count, dim, vectors: Float32Array.from(points) }, k, 'euclidean');
+  assert.deepEqual(Array.from(knn.indices), indices);
+  const smoothed = smoothKnnDistances(knn, count, 1);
+  for (let i = 0; i < count; i++) {
+    assert.ok(Math.abs(smoothed.rho[i]! - rhos[i]!) < 1e-6, `rho ${i}`);
+    assert.ok(Math.abs(smoothed.sigma[i]! - sigmas[i]!) < 1e-5 * sigmas[i]!, `sigma ${i}: ${smoothed.sigma[i]} vs ${sigmas[i]}`);
+  }
+  const graph = fuzzySimplicialSet(knn, count);
+  const expected = new Map<string, number>();
+  rows.forEach((r, e) => expected.set(`${r},${cols[e]}`, values[e]!));
+  assert.equal(graph.heads.length, expected.size);
+  for (let e = 0; e < graph.heads.length; e++) {
+    const want = expected.get(`${graph.heads[e]},${graph.tails[e]}`);
+    assert.ok(want !== undefined && Math.abs(graph.weights[e]! - want) < 1e-5, `edge ${graph.heads[e]}-${graph.tails[e]}: ${graph.weights[e]} vs ${want}`);
+  }
 });
