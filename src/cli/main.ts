@@ -9,6 +9,8 @@ import { lensSpec, runLens } from './lens.js';
 import { methodsSpec, runMethods } from './methods.js';
 import { embedSpec, runEmbed } from './embed.js';
 import { tcavSpec, runTcav } from './tcav.js';
+import { projectSpec, runProject } from './project.js';
+import { neighborsSpec, runNeighbors } from './neighbors.js';
 
 interface Command {
   spec: CommandSpec;
@@ -23,6 +25,8 @@ const COMMANDS: Command[] = [
   { spec: lensSpec, run: runLens },
   { spec: methodsSpec, run: (flags, io) => runMethods(flags, io.out) },
   { spec: embedSpec, run: runEmbed },
+  { spec: projectSpec, run: runProject },
+  { spec: neighborsSpec, run: runNeighbors },
   { spec: tcavSpec, run: runTcav },
 ];
 

@@ -13,7 +13,8 @@ export class ProgressBar {
     return Boolean(this.stream.isTTY);
   }
 
-  update(done: number, total: number): void {
+  /** `stage` names the part of the work under way (e.g. the method), shown after the label. */
+  update(done: number, total: number, stage?: string): void {
     if (!this.enabled) return;
     const now = Date.now();
     if (done < total && now - this.lastDraw < 100) return;
@@ -23,7 +24,8 @@ export class ProgressBar {
     const filled = Math.round(fraction * width);
     const elapsed = (now - this.start) / 1000;
     const eta = fraction > 0 && fraction < 1 ? ` eta ${((elapsed / fraction) * (1 - fraction)).toFixed(1)}s` : '';
-    this.stream.write(`\r${this.label.padEnd(22)} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${Math.round(fraction * 100)
+    const label = stage ? `${this.label} ${stage}` : this.label;
+    this.stream.write(`\r${label.padEnd(22)} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${Math.round(fraction * 100)
       .toString().padStart(3)}% ${done}/${total}${eta}\x1b[K`);
     this.drawn = true;
   }
