@@ -1,20 +1,20 @@
 import { attentionRollout, attentionToNested, matrixToNested, selectAttention } from '../attention/index.js';
 import { attentionFlowRows, type AttentionFlowRows } from '../attention/flow.js';
 import type { TokenMatrix } from '../attention/types.js';
-import type { TransformerConfig } from '../models/transformer/config.js';
 import { UsageError } from '../errors.js';
 import { headViewHtml } from '../viz/text/head-view.js';
 import { choiceOption, intOption, stringOption, type CommandSpec, type ParsedOptions } from './args.js';
 import type { CommandIo } from './attribute.js';
 import { ProgressBar } from './progress.js';
-import { BACKEND_FLAG, TEXT_MODEL_FLAGS, emit, layerRange, loadTextModel, toJson } from './text-model.js';
+import { BACKEND_FLAG, TEXT_MODEL_FLAGS, emit, layerRange, loadAnyTextModel, toJson } from './text-model.js';
+import { textModelAttentions } from '../models/onnx-text/text-attentions.js';
 
 export const attentionSpec: CommandSpec = {
   name: 'attention',
   summary: 'a transformer\'s attention weights per layer and head, with rollout and flow (JSON or the head view page)',
   usage: 'glassbox attention --model <folder|checkpoint.bin> [--tokenizer tok.bin] --text "..." [--layer L] [--head H] [--rollout] [--flow [--rows Q,Q|all]] --format json|html',
   options: {
-    model: { type: 'string', placeholder: 'folder|checkpoint.bin', description: 'a text classifier folder (or built-in name) or a llama2.c checkpoint' },
+    model: { type: 'string', placeholder: 'folder|checkpoint.bin', description: 'a text classifier folder or built-in name (spam, spam-onnx, sms-lm), an ONNX text export folder (model.onnx + tokenizer.json, with attention outputs), or a llama2.c checkpoint' },
     ...TEXT_MODEL_FLAGS,
     ...BACKEND_FLAG,
     layer: { type: 'string', placeholder: 'L', description: 'keep only this layer (from 0)' },
@@ -49,10 +49,10 @@ export interface AttentionOutput {
 }
 
 /** --rows: a comma list of positions, "all", or by default the position(s) the model's output reads. */
-function flowQueryRows(raw: string | undefined, length: number, config: TransformerConfig): number[] {
+function flowQueryRows(raw: string | undefined, length: number, config: { pooling?: 'first' | 'last' | 'mean' }): number[] {
   const all = () => Array.from({ length }, (_, q) => q);
   if (raw === undefined) {
-    const pooling = config.classifier?.pooling;
+    const pooling = config.pooling;
     if (pooling === 'first') return [0];
     if (pooling === 'mean') return all();
     return [length - 1];
@@ -88,12 +88,13 @@ export async function runAttention(flags: ParsedOptions, io: CommandIo): Promise
   const format = choiceOption(flags, 'format', ['json', 'html'] as const) ?? 'json';
   const layer = intOption(flags, 'layer');
   const head = intOption(flags, 'head');
-  const model = await loadTextModel(flags, io.warn);
+  const model = await loadAnyTextModel(flags, io.warn);
   try {
-    const { config } = model.transformer;
+    // A Glassbox transformer gives its weights directly; an ONNX export only when it has attention outputs.
+    const maps = model.transformer ? model.transformer.run(model.tokens, { attentions: true }).attentions! : await textModelAttentions(model.sequenceModel, model.tokens);
+    const config = { layers: maps.layers, heads: maps.heads, pooling: model.transformer?.config.classifier?.pooling ?? (model.kind === 'classifier' ? 'first' as const : undefined) };
     if (layer !== undefined) layerRange('layer', layer, config.layers);
     if (head !== undefined) layerRange('head', head, config.heads);
-    const maps = model.transformer.run(model.tokens, { attentions: true }).attentions!;
     const rollout = flags.rollout === true ? attentionRollout(maps) : undefined;
     const rowsFlag = stringOption(flags, 'rows');
     if (rowsFlag !== undefined && flags.flow !== true) throw new UsageError('--rows chooses the rows of attention flow', 'add --flow');

@@ -13,7 +13,7 @@ export const lensSpec: CommandSpec = {
   summary: 'the logit lens of a language model (each layer\'s next-token guess) or the class lens of a classifier, with direct logit attribution',
   usage: 'glassbox lens --model <checkpoint.bin|classifier> [--tokenizer <tok.bin>] --text "..." [--top K] [--position P] [--target ID] [--contrast ID] --format json|html|svg',
   options: {
-    model: { type: 'string', placeholder: 'checkpoint.bin|classifier', description: 'a llama2.c checkpoint (a language model), or a text classifier folder or built-in name (class lens, JSON only)' },
+    model: { type: 'string', placeholder: 'checkpoint.bin|classifier', description: 'a language model (built-in sms-lm, or a llama2.c checkpoint with --tokenizer), or a text classifier folder or built-in name (class lens, JSON only)' },
     ...TEXT_MODEL_FLAGS,
     ...BACKEND_FLAG,
     top: { type: 'string', placeholder: 'K', description: 'top tokens per layer and position (default 5)' },

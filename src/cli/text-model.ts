@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import { UsageError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { loadLlama2c } from '../models/llama2c/load.js';
+import { BUILT_IN_LANGUAGE_MODELS, isBuiltInLanguageModel, loadBuiltinLanguageModel } from '../models/llama2c/builtin.js';
 import { BUILT_IN_TEXT_CLASSIFIERS, loadTextClassifier } from '../models/text/load.js';
 import type { Transformer } from '../models/transformer/transformer.js';
 import type { SpecialTokens } from '../attribution/text/baseline.js';
@@ -136,12 +137,14 @@ export async function loadAnyTextModel(flags: ParsedOptions, warn: (line: string
       tokens: encoding.ids, fixed, stopTokens: [], dispose: () => model.dispose(),
     };
   }
-  if (!modelPath.endsWith('.bin')) {
+  const builtInLm = isBuiltInLanguageModel(modelPath);
+  if (builtInLm && tokenizerPath) throw new UsageError(`${modelPath} is a built-in language model with its own tokenizer`, 'leave --tokenizer out');
+  if (!builtInLm && !modelPath.endsWith('.bin')) {
     throw new UsageError(`--model ${modelPath} is neither a text model folder nor a llama2.c .bin checkpoint`,
-      `give a folder with config.json, weights.bin and tokenizer.json, an ONNX export folder (model.onnx, tokenizer.json), a built-in name (${[...BUILT_IN_TEXT_CLASSIFIERS, ...BUILT_IN_ONNX_TEXT_MODELS].join(', ')}), or a .bin checkpoint with --tokenizer`);
+      `give a folder with config.json, weights.bin and tokenizer.json, an ONNX export folder (model.onnx, tokenizer.json), a built-in name (${[...BUILT_IN_TEXT_CLASSIFIERS, ...BUILT_IN_ONNX_TEXT_MODELS, ...BUILT_IN_LANGUAGE_MODELS].join(', ')}), or a .bin checkpoint with --tokenizer`);
   }
-  if (!tokenizerPath) throw new UsageError('a llama2.c checkpoint needs its tokenizer', 'add --tokenizer tok*.bin (the one exported with the model)');
-  const model = await loadLlama2c(modelPath, tokenizerPath);
+  if (!builtInLm && !tokenizerPath) throw new UsageError('a llama2.c checkpoint needs its tokenizer', 'add --tokenizer tok*.bin (the one exported with the model)');
+  const model = builtInLm ? await loadBuiltinLanguageModel(modelPath) : await loadLlama2c(modelPath, tokenizerPath!);
   let tokens = model.encode(text);
   const max = model.transformer.config.maxLength;
   if (tokens.length > max) {

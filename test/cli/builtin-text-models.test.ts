@@ -1,0 +1,52 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { main } from '../../src/cli/main.js';
+
+async function run(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(argv, { out: (t) => out.push(t), warn: (l) => err.push(l) });
+  return { code, stdout: out.join('\n'), stderr: err.join('\n') };
+}
+
+interface AttentionJson { tokens: string[]; attentions: number[][][][]; rollout?: number[][]; flowRows?: number[]; flow?: number[][] }
+
+const TEXT = 'WIN a free prize now, call 0800 today';
+
+describe('text commands on the built-in ONNX export and language model', () => {
+  it('attention on the ONNX export of spam gives the TF.js model\'s weights, rollout and flow', async () => {
+    const tfjs = await run('attention', '--model', 'spam', '--text', TEXT, '--rollout', '--flow');
+    const onnx = await run('attention', '--model', 'spam-onnx', '--text', TEXT, '--rollout', '--flow');
+    assert.equal(tfjs.code, 0, tfjs.stderr);
+    assert.equal(onnx.code, 0, onnx.stderr);
+    const a = JSON.parse(tfjs.stdout) as AttentionJson;
+    const b = JSON.parse(onnx.stdout) as AttentionJson;
+    assert.deepEqual(b.tokens, a.tokens);
+    assert.deepEqual(b.flowRows, [0], 'a [CLS] classifier\'s flow is computed for the row it reads');
+    const flat = (x: unknown): number[] => (Array.isArray(x) ? x.flatMap(flat) : [x as number]);
+    for (const key of ['attentions', 'rollout', 'flow'] as const) {
+      const x = flat(a[key]);
+      const y = flat(b[key]);
+      assert.equal(y.length, x.length, key);
+      assert.ok(x.every((v, i) => Math.abs(v - y[i]) < 1e-4), `${key} agree`);
+    }
+    const bad = await run('attention', '--model', 'spam-onnx', '--text', TEXT, '--layer', '5');
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--layer 5 is out of range: the model has 2 layers/);
+  });
+
+  it('sms-lm loads by name for the logit lens, and refuses a second tokenizer', async () => {
+    const r = await run('lens', '--model', 'sms-lm', '--text', 'Sorry, I will call you later', '--top', '2');
+    assert.equal(r.code, 0, r.stderr);
+    const lens = JSON.parse(r.stdout) as { tokens: string[]; layerNames: string[]; top: { token: string; probability: number }[][][] };
+    assert.equal(lens.tokens[0], '<s>');
+    assert.deepEqual(lens.layerNames, ['embed', 'layer 0', 'layer 1', 'layer 2', 'layer 3']);
+    for (const layer of lens.top) for (const position of layer) {
+      assert.equal(position.length, 2);
+      assert.ok(position[0].probability >= position[1].probability);
+    }
+    const bad = await run('lens', '--model', 'sms-lm', '--tokenizer', 'tok.bin', '--text', 'hi');
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /built-in language model with its own tokenizer/);
+  });
+});
