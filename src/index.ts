@@ -110,7 +110,7 @@ export { surrogateTree, type SurrogateTreeOptions } from './global/surrogate-tre
 export { renderTreeText } from './global/tree-text.js';
 export { tabularOverview, OVERVIEW_VIEWS, type Overview, type OverviewOptions, type OverviewView } from './global/overview.js';
 
-// Transformers and text (issue 5 in progress: models and result types)
+// Transformers and text
 export * from './attention/index.js';
 export type { TransformerConfig } from './models/transformer/config.js';
 export type { TransformerWeights, LayerWeights, NormWeights } from './models/transformer/weights.js';
@@ -118,6 +118,19 @@ export type { TransformerRun, RunOptions, ResidualStreams, ResidualComponents } 
 export { Transformer, KeyValueCache, type ForwardOptions, type ForwardTensors, type TransformerOptions } from './models/transformer/transformer.js';
 export { TransformerModel, type TransformerModelOptions } from './models/transformer/model.js';
 export { loadLlama2c, type Llama2cHeader } from './models/llama2c/load.js';
+export { loadBuiltinLanguageModel, BUILT_IN_LANGUAGE_MODELS, isBuiltInLanguageModel, builtInLanguageModelFiles, type BuiltInLanguageModel } from './models/llama2c/builtin.js';
+export { trainBpe, type BpeVocabulary, type BpeOptions } from './models/llama2c/train-bpe.js';
+export { writeLlama2cTokenizer } from './models/llama2c/write-tokenizer.js';
+export { writeLlama2cCheckpoint } from './models/llama2c/write-checkpoint.js';
+export { textLoss, type TextLoss } from './models/llama2c/text-loss.js';
+export { loadOnnxTextModel, isOnnxTextFolder, BUILT_IN_ONNX_TEXT_MODELS, type LoadOnnxTextOptions } from './models/onnx-text/load.js';
+export { OnnxTextModel, type OnnxTextSignature, type OnnxTextModelInfo } from './models/onnx-text/onnx-text-model.js';
+export { HuggingFaceTokenizer, type HuggingFaceEncoding, type HuggingFaceSpecials } from './models/onnx-text/hugging-face-tokenizer.js';
+export { textModelAttentions } from './models/onnx-text/text-attentions.js';
+export { transformerToOnnx, type TransformerToOnnxOptions } from './models/onnx-text/transformer-to-onnx.js';
+export { wordPieceToHuggingFace, type HuggingFaceTokenizerJSON } from './models/onnx-text/wordpiece-to-hugging-face.js';
+export { checkSequenceTokens, type TokenSequenceModel } from './attribution/text/token-sequence-model.js';
+export { transformerSequenceModel, type TokenModel } from './attribution/text/transformer-sequence-model.js';
 export { Llama2cModel } from './models/llama2c/model.js';
 export { Llama2cTokenizer } from './models/llama2c/tokenizer.js';
 export { readLlama2cCheckpoint, type Llama2cCheckpoint } from './models/llama2c/checkpoint.js';
@@ -137,11 +150,44 @@ export {
 export {
   logitLens, directLogitAttribution, type LogitLensOptions, type DirectLogitAttribution, type DirectLogitAttributionOptions, type LogitComponent,
 } from './lens/index.js';
+export { classLens, type ClassLens } from './lens/class-lens.js';
+export { readout, type Readout } from './lens/readout.js';
+
+// Embedding space
+export type { Embeddings, Projection, Neighbors, Metric, MetadataColumn } from './embedding/types.js';
+export { collectActivations, POOLINGS, type Pooling, type CollectActivationsOptions } from './embedding/activations/collect-activations.js';
+export { loadInputSet, type InputSet, type LoadInputSetOptions } from './embedding/activations/input-set.js';
+export { collectVitResiduals, collectTextResiduals, TOKEN_POOLINGS, type TokenPooling, type ResidualStreamOptions } from './embedding/activations/residual-stream.js';
+export { writeEmbeddings, type WriteEmbeddingsOptions, type WrittenEmbeddings } from './embedding/io/write-embeddings.js';
+export { readEmbeddings, type ReadEmbeddingsOptions } from './embedding/io/read-embeddings.js';
+export type { EmbeddingsManifest } from './embedding/io/format.js';
+export { idxThumbnails, type Thumbnails } from './embedding/io/thumbnails.js';
+export { pca, type PcaOptions, type PcaProjection } from './embedding/projection/pca.js';
+export { principalComponents, type PrincipalComponents, type PrincipalComponentsOptions, type PcaMethod } from './embedding/projection/principal-components.js';
+export { tsne, type TsneOptions } from './embedding/projection/tsne.js';
+export { umap, type UmapOptions } from './embedding/projection/umap.js';
+export { trustworthiness, type QualityOptions } from './embedding/quality/trustworthiness.js';
+export { continuity } from './embedding/quality/continuity.js';
+export { knnPreservation } from './embedding/quality/knn-preservation.js';
+export { exactNeighbors, type ExactNeighborsOptions } from './embedding/neighbors/exact.js';
+export { HnswIndex, type HnswBuildOptions, type HnswSearchOptions, type HnswParameters } from './embedding/neighbors/hnsw.js';
+export { serializeHnsw, deserializeHnsw } from './embedding/neighbors/hnsw/serialize.js';
+export type { VectorSet } from './embedding/neighbors/hnsw/check-vectors.js';
+export { projectEmbeddings, neighborsOfEveryPoint, PROJECTION_METHODS, type ProjectionMethod, type ProjectEmbeddingsOptions, type ProjectedEmbeddings } from './embedding/project-embeddings.js';
+export { tcav, type TcavOptions, type TcavResult, type TcavRun, type TcavSummary } from './embedding/concepts/tcav.js';
+export { trainCav, CAV_CLASSIFIERS, type Cav, type CavClassifier, type TrainCavOptions } from './embedding/concepts/train-cav.js';
+export { tcavScore, type TcavScore } from './embedding/concepts/tcav-score.js';
+export { studentTTest, type TTestResult } from './embedding/concepts/t-test.js';
+export { meanDifferenceDirection } from './embedding/concepts/mean-difference-direction.js';
+export { projectOnto } from './embedding/concepts/project-onto.js';
+export { nearestExamples, type NearestExamples, type NearestExamplesOptions, type ExampleNeighbor } from './embedding/examples/nearest-examples.js';
+export { explainByExample, type ExplainByExampleOptions } from './embedding/examples/explain-by-example.js';
 
 // Pictures and reports
 export * from './viz/index.js';
 export * from './viz/tabular/index.js';
 export * from './viz/text/index.js';
+export * from './viz/embedding/index.js';
 
 /** The options of each method, by its registry name. */
 export interface MethodOptionsMap {
