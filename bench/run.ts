@@ -8,7 +8,9 @@
  * Python library's figure on this machine.
  * The text suite is bench/attention.ts (rollout, flow, head statistics, the head view page) and bench/text.ts
  * (token attributions and lenses on the spam classifier and a llama2.c model).
- * Options: --engines native,wasm,cpu   --repeats N   --suites image,tabular,text
+ * The embedding suite is bench/embedding.ts (PCA, t-SNE up to 100k points) and bench/umap-hnsw.ts (UMAP against
+ * umap-js, HNSW recall): the longest, about 30 minutes on a quiet 2-core machine.
+ * Options: --engines native,wasm,cpu   --repeats N   --suites image,tabular,text,embedding
  */
 import * as tf from '@tensorflow/tfjs';
 import { spawnSync } from 'node:child_process';
@@ -25,7 +27,7 @@ import type { Model } from '../src/models/model.js';
 import type { NdArray } from '../src/tensor.js';
 
 const { values } = parseArgs({
-  options: { engines: { type: 'string', default: 'native,wasm,cpu' }, repeats: { type: 'string', default: '7' }, suites: { type: 'string', default: 'image,tabular,text' } },
+  options: { engines: { type: 'string', default: 'native,wasm,cpu' }, repeats: { type: 'string', default: '7' }, suites: { type: 'string', default: 'image,tabular,text,embedding' } },
 });
 const suites = values.suites!.split(',');
 const engines = (suites.includes('image') ? values.engines!.split(',') : []) as ('native' | BackendName)[];
@@ -113,7 +115,8 @@ process.stdout.write(`\nmachine: ${cpus()[0]?.model ?? 'unknown'} x ${cpus().len
 if (rows.length) process.stdout.write('| engine | workload | median ms | min ms | first call ms | per unit | GFLOP/s | runs | Captum ms | ratio to Captum |\n|---|---|---|---|---|---|---|---|---|---|\n');
 if (rows.length) process.stdout.write(`${rows.join('\n')}\n`);
 
-const scripts = [...(suites.includes('tabular') ? ['kernel-shap.ts', 'lime.ts', 'trees.ts'] : []), ...(suites.includes('text') ? ['attention.ts', 'text.ts'] : [])];
+const scripts = [...(suites.includes('tabular') ? ['kernel-shap.ts', 'lime.ts', 'trees.ts'] : []), ...(suites.includes('text') ? ['attention.ts', 'text.ts'] : []),
+  ...(suites.includes('embedding') ? ['embedding.ts', 'umap-hnsw.ts'] : [])];
 // Each bench is its own process, so one's memory and JIT state do not colour the next.
 for (const script of scripts) {
   process.stdout.write(`\n## ${script}\n`);
