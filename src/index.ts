@@ -140,7 +140,7 @@ export { loadTextClassifier, BUILT_IN_TEXT_CLASSIFIERS } from './models/text/loa
 export { TextClassifierModel, type TextClassifierConfig } from './models/text/text-classifier.js';
 export {
   VitModel, VisionTransformer, loadVitModel, patchify, vitAttention, clsAttentionImage, meanClsAttentionImage, rolloutImage,
-  type VitConfig, type VitModelOptions, type VitAttention,
+  vitAttentionPanels, type VitConfig, type VitModelOptions, type VitAttention, type VitAttentionPanel, type VitAttentionPanels,
 } from './models/vit/index.js';
 export {
   textSaliency, textInputXGradient, textIntegratedGradients, textOcclusion, textLime, textKernelShap, generationAttribution, TokenGame,

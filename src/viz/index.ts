@@ -6,3 +6,4 @@ export * from './png.js';
 export * from './colorbar.js';
 export * from './grid.js';
 export * from './report/html.js';
+export { vitAttentionSection, VIT_ATTENTION_CSS } from './report/vit-attention.js';
