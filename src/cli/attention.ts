@@ -1,8 +1,11 @@
-import { attentionRollout, attentionToNested, matrixToNested, selectAttention } from '../attention/index.js';
+import { aggregateHeads, attentionRollout, attentionToNested, headAttention, matrixToNested, selectAttention } from '../attention/index.js';
 import { attentionFlowRows, type AttentionFlowRows } from '../attention/flow.js';
 import type { TokenMatrix } from '../attention/types.js';
 import { UsageError } from '../errors.js';
 import { headViewHtml } from '../viz/text/head-view.js';
+import { attentionHeatmapSvg } from '../viz/text/heatmap.js';
+import { svgToPng } from '../viz/tabular/png.js';
+import { writeFileAtomic } from '../io/atomic-write.js';
 import { choiceOption, intOption, stringOption, type CommandSpec, type ParsedOptions } from './args.js';
 import type { CommandIo } from './attribute.js';
 import { ProgressBar } from './progress.js';
@@ -12,7 +15,7 @@ import { textModelAttentions } from '../models/onnx-text/text-attentions.js';
 export const attentionSpec: CommandSpec = {
   name: 'attention',
   summary: 'a transformer\'s attention weights per layer and head, with rollout and flow (JSON or the head view page)',
-  usage: 'glassbox attention --model <folder|checkpoint.bin> [--tokenizer tok.bin] --text "..." [--layer L] [--head H] [--rollout] [--flow [--rows Q,Q|all]] --format json|html',
+  usage: 'glassbox attention --model <folder|checkpoint.bin> [--tokenizer tok.bin] --text "..." [--layer L] [--head H] [--rollout] [--flow [--rows Q,Q|all]] --format json|html|svg|png',
   options: {
     model: { type: 'string', placeholder: 'folder|checkpoint.bin', description: 'a text classifier folder or built-in name (spam, spam-onnx, sms-lm), an ONNX text export folder (model.onnx + tokenizer.json, with attention outputs), or a llama2.c checkpoint' },
     ...TEXT_MODEL_FLAGS,
@@ -22,7 +25,8 @@ export const attentionSpec: CommandSpec = {
     rollout: { type: 'boolean', description: 'add attention rollout (Abnar & Zuidema: mean heads, 0.5 A + 0.5 I, product over all layers)' },
     flow: { type: 'boolean', description: 'add attention flow (max-flow over all layers) of the --rows query positions' },
     rows: { type: 'string', placeholder: 'Q,Q|all', description: 'query positions (from 0) whose flow --flow computes; default the position the model reads: a classifier\'s pooled token ([CLS]: 0; every row for mean pooling), a language model\'s last token. "all": the whole matrix, n^2 max-flows (about 23 s at 128 tokens)' },
-    format: { type: 'string', placeholder: 'json|html', description: 'json (default) or the interactive head view page' },
+    format: { type: 'string', placeholder: 'json|html|svg|png', description: 'json (default), the interactive head view page, or a static query x key heatmap '
+      + '(svg/png: the rollout with --rollout, else --layer (default the last) and --head (default the mean of the heads))' },
     out: { type: 'string', placeholder: 'file', short: 'o', description: 'write to a file instead of stdout' },
   },
   examples: [
@@ -85,7 +89,7 @@ function flowWithProgress(maps: Parameters<typeof attentionFlowRows>[0], rows: n
 }
 
 export async function runAttention(flags: ParsedOptions, io: CommandIo): Promise<number> {
-  const format = choiceOption(flags, 'format', ['json', 'html'] as const) ?? 'json';
+  const format = choiceOption(flags, 'format', ['json', 'html', 'svg', 'png'] as const) ?? 'json';
   const layer = intOption(flags, 'layer');
   const head = intOption(flags, 'head');
   const model = await loadAnyTextModel(flags, io.warn);
@@ -102,6 +106,21 @@ export async function runAttention(flags: ParsedOptions, io: CommandIo): Promise
     const layers = layer !== undefined ? [layer] : Array.from({ length: config.layers }, (_, l) => l);
     const heads = head !== undefined ? [head] : Array.from({ length: config.heads }, (_, h) => h);
     const selected = selectAttention(maps, { layers, heads });
+    if (format === 'svg' || format === 'png') {
+      if (flags.flow === true) throw new UsageError('the static heatmap draws one map: attention, or the rollout with --rollout', 'leave out --flow, or use --format html or json for the flow');
+      const at = layer ?? maps.layers - 1;
+      const matrix = rollout ?? (head !== undefined ? headAttention(maps, at, head) : aggregateHeads(maps, at, 'mean'));
+      const what = rollout ? 'rollout' : head !== undefined ? `layer ${at}, head ${head}` : `layer ${at}, mean of ${maps.heads} heads`;
+      const svg = attentionHeatmapSvg(matrix, { title: `Attention: ${model.name}, ${what}` });
+      if (format === 'png') {
+        const out = stringOption(flags, 'out');
+        if (!out) throw new UsageError('--format png needs --out', 'e.g. --out attention.png');
+        writeFileAtomic(out, svgToPng(svg));
+      } else {
+        emit(flags, svg, io.out);
+      }
+      return 0;
+    }
     if (format === 'html') {
       if (!flags.out) throw new UsageError('--format html needs --out', 'e.g. --out attention.html (the page is self-contained)');
       const extras: { name: string; matrix: TokenMatrix }[] = [];

@@ -1,5 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
 
 async function run(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -48,5 +51,20 @@ describe('text commands on the built-in ONNX export and language model', () => {
     const bad = await run('lens', '--model', 'sms-lm', '--tokenizer', 'tok.bin', '--text', 'hi');
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /built-in language model with its own tokenizer/);
+  });
+
+  it('attention draws a static heatmap: the head mean of the last layer by default, one head, or the rollout', async () => {
+    const svg = await run('attention', '--model', 'sms-lm', '--text', 'Sorry, I will call you later', '--format', 'svg');
+    assert.equal(svg.code, 0, svg.stderr);
+    assert.match(svg.stdout, /^<svg/);
+    assert.match(svg.stdout, /layer 3, mean of 4 heads/);
+    assert.match((await run('attention', '--model', 'spam', '--text', TEXT, '--rollout', '--format', 'svg')).stdout, /Attention: spam, rollout/);
+    const png = join(mkdtempSync(join(tmpdir(), 'glassbox-attention-')), 'head.png');
+    const r = await run('attention', '--model', 'spam-onnx', '--text', TEXT, '--layer', '0', '--head', '1', '--format', 'png', '--out', png);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual([...readFileSync(png).subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47]);
+    const bad = await run('attention', '--model', 'spam', '--text', TEXT, '--flow', '--format', 'svg');
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /draws one map/);
   });
 });
