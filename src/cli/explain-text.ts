@@ -16,6 +16,7 @@ import { svgToPng } from '../viz/tabular/png.js';
 import { headViewHtml } from '../viz/text/head-view.js';
 import { HIGHLIGHT_CSS, tokenHighlightHtml, tokenHighlightSvg } from '../viz/text/highlight.js';
 import { logitLensSvg } from '../viz/text/lens.js';
+import { logitAttributionSvg } from '../viz/text/logit-attribution.js';
 import { displayToken } from '../viz/text/common.js';
 import { intOption, stringOption, type ParsedOptions } from './args.js';
 import type { CommandIo } from './attribute.js';
@@ -50,7 +51,7 @@ export interface TextExplainOutput {
   prediction: TextPrediction;
   methods: TokenAttribution[];
   logitLens?: LogitLens;
-  directLogitAttribution?: { position: number; target: number; logit: number; constant: number; error: number; top: LogitComponent[] };
+  directLogitAttribution?: { position: number; target: number; contrast?: number; logit: number; constant: number; error: number; top: LogitComponent[] };
 }
 
 function parseTextMethods(raw: string | undefined): TextMethodName[] {
@@ -138,7 +139,12 @@ export async function runTextExplain(flags: ParsedOptions, io: CommandIo, outDir
     const maps = run.attentions!;
     const lm = model.kind === 'language-model';
     const lens = lm ? logitLens(model.transformer, model.tokens) : undefined;
-    const dla = lm ? directLogitAttribution(model.transformer, model.tokens, { target }) : undefined;
+    // Classifiers read one pooled position ([CLS] or the last token): its residual decomposes as an LM's
+    // does. Two classes: the decision is the logit difference, a single logit is shift-invariant.
+    const head = model.transformer.config.classifier;
+    const dlaPossible = lm || head?.pooling === 'first' || head?.pooling === 'last';
+    const contrast = !lm && head?.classes === 2 && target <= 1 ? 1 - target : undefined;
+    const dla = dlaPossible ? directLogitAttribution(model.transformer, model.tokens, { target, ...(contrast !== undefined ? { contrast } : {}) }) : undefined;
     const dlaTop = dla ? [...dla.components].sort((a, b) => Math.abs(b.value) - Math.abs(a.value)).slice(0, DLA_TOP) : undefined;
 
     const what = lm ? `next token "${prediction.targetName}"` : `class "${prediction.targetName}"`;
@@ -162,7 +168,10 @@ export async function runTextExplain(flags: ParsedOptions, io: CommandIo, outDir
     }
     if (dla && dlaTop) {
       const rows = dlaTop.map((c) => `<tr><td>${escapeHtml(c.name)}</td><td class="num" style="color:${c.value >= 0 ? '#b2182b' : '#2166ac'}">${fmt(c.value)}</td></tr>`).join('\n');
-      sections.push(`<section><h2>Direct logit attribution</h2><p class="small">The ${dlaTop.length} residual-stream writes with the largest share of the logit of "${escapeHtml(displayToken(dla.targetName ?? String(dla.target)).text)}" at the last position (logit ${fmt(dla.logit)}; components sum to it up to a constant of ${fmt(dla.constant)}).</p><table><thead><tr><th>component</th><th>share of the logit</th></tr></thead><tbody>${rows}</tbody></table></section>`);
+      const explained = `logit of "${escapeHtml(displayToken(dla.targetName ?? String(dla.target)).text)}"${dla.contrast !== undefined ? ` minus "${escapeHtml(displayToken(dla.contrastName ?? String(dla.contrast)).text)}"` : ''}`;
+      sections.push(`<section><h2>Direct logit attribution</h2><p class="small">What each embedding, attention head and MLP writes into the residual stream at the ${lm ? 'last' : 'pooled'} position, read through the final norm (its scale frozen at this input) and the ${lm ? 'unembedding' : 'classifier'}: its share of the ${explained} (${fmt(dla.logit)}; the parts sum to it up to a constant of ${fmt(dla.constant)}).</p>
+<div class="plot">${logitAttributionSvg(dla, { title: `Direct logit attribution: ${model.name}` })}</div>
+<table><thead><tr><th>component</th><th>share</th></tr></thead><tbody>${rows}</tbody></table></section>`);
     }
     const css = `${BASE_CSS}${HIGHLIGHT_CSS}
 section { margin: 0 0 1.6em; }
@@ -174,7 +183,7 @@ table.top td, table.top th { padding: 2px 8px; }
     const json: TextExplainOutput = {
       model: model.name, kind: model.kind, text, tokens: maps.tokens, ids: model.tokens, prediction, methods: results,
       ...(lens ? { logitLens: lens } : {}),
-      ...(dla && dlaTop ? { directLogitAttribution: { position: dla.position, target: dla.target, logit: dla.logit, constant: dla.constant, error: dla.error, top: dlaTop } } : {}),
+      ...(dla && dlaTop ? { directLogitAttribution: { position: dla.position, target: dla.target, ...(dla.contrast !== undefined ? { contrast: dla.contrast } : {}), logit: dla.logit, constant: dla.constant, error: dla.error, top: dlaTop } } : {}),
     };
     writeFileAtomic(join(outDir, 'results.json'), `${toJson(json)}\n`);
     const reportPath = join(outDir, 'report.html');

@@ -42,6 +42,11 @@ describe('glassbox explain --text', () => {
     assert.equal(json.prediction.targetName, 'spam');
     assert.ok(json.prediction.probability > 0.5 && json.prediction.probability <= 1);
     assert.equal(json.logitLens, undefined);
+    // A [CLS] classifier gets direct logit attribution too: spam minus ham, the parts summing to that difference.
+    const dla = json.directLogitAttribution!;
+    assert.equal(dla.target, 1);
+    assert.equal(dla.contrast, 0);
+    assert.ok(Math.abs(dla.error) < 1e-3, `components + constant = logit difference, error ${dla.error}`);
 
     // The same numbers as the library functions on the same tokens.
     const model = await loadTextClassifier('spam');
@@ -55,6 +60,8 @@ describe('glassbox explain --text', () => {
       const ixg = textInputXGradient(model.transformer, ids, {});
       const ixgJson = json.methods.find((m) => m.method === 'input-x-gradient')!;
       ixgJson.scores.forEach((s, i) => assert.ok(Math.abs(s - ixg.scores[i]) < 1e-6, `input-x-gradient token ${i}`));
+      const [logits] = model.transformer.run(ids).logits;
+      assert.ok(Math.abs(dla.logit - (logits[1] - logits[0])) < 1e-4, `the decomposed value is the model's spam - ham logit difference (${dla.logit})`);
     } finally {
       model.dispose();
     }
