@@ -130,6 +130,7 @@ export { textModelAttentions } from './models/onnx-text/text-attentions.js';
 export { transformerToOnnx, type TransformerToOnnxOptions } from './models/onnx-text/transformer-to-onnx.js';
 export { wordPieceToHuggingFace, type HuggingFaceTokenizerJSON } from './models/onnx-text/wordpiece-to-hugging-face.js';
 export { checkSequenceTokens, type TokenSequenceModel } from './attribution/text/token-sequence-model.js';
+export { attentionGradients, type AttentionGradients } from './attribution/text/attention-gradients.js';
 export { transformerSequenceModel, type TokenModel } from './attribution/text/transformer-sequence-model.js';
 export { Llama2cModel } from './models/llama2c/model.js';
 export { Llama2cTokenizer } from './models/llama2c/tokenizer.js';

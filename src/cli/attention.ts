@@ -1,3 +1,5 @@
+import { gradientWeightedAttention, gradientWeightedRollout } from '../attention/gradient-weighted.js';
+import { attentionGradients } from '../attribution/text/attention-gradients.js';
 import { aggregateHeads, attentionRollout, attentionToNested, headAttention, matrixToNested, selectAttention } from '../attention/index.js';
 import { attentionFlowRows, type AttentionFlowRows } from '../attention/flow.js';
 import type { TokenMatrix } from '../attention/types.js';
@@ -15,7 +17,7 @@ import { textModelAttentions } from '../models/onnx-text/text-attentions.js';
 export const attentionSpec: CommandSpec = {
   name: 'attention',
   summary: 'a transformer\'s attention weights per layer and head, with rollout and flow (JSON or the head view page)',
-  usage: 'glassbox attention --model <folder|checkpoint.bin> [--tokenizer tok.bin] --text "..." [--layer L] [--head H] [--rollout] [--flow [--rows Q,Q|all]] --format json|html|svg|png',
+  usage: 'glassbox attention --model <folder|checkpoint.bin> [--tokenizer tok.bin] --text "..." [--layer L] [--head H] [--rollout] [--flow [--rows Q,Q|all]] [--gradient-weighted [--target N]] --format json|html|svg|png',
   options: {
     model: { type: 'string', placeholder: 'folder|checkpoint.bin', description: 'a text classifier folder or built-in name (spam, spam-onnx, sms-lm), an ONNX text export folder (model.onnx + tokenizer.json, with attention outputs), or a llama2.c checkpoint' },
     ...TEXT_MODEL_FLAGS,
@@ -24,6 +26,8 @@ export const attentionSpec: CommandSpec = {
     head: { type: 'string', placeholder: 'H', description: 'keep only this head in each kept layer (from 0)' },
     rollout: { type: 'boolean', description: 'add attention rollout (Abnar & Zuidema: mean heads, 0.5 A + 0.5 I, product over all layers)' },
     flow: { type: 'boolean', description: 'add attention flow (max-flow over all layers) of the --rows query positions' },
+    'gradient-weighted': { type: 'boolean', description: 'add gradient-weighted attention (Chefer et al. 2021: per layer mean_h relu(dy/dA * A), and its relevance rollout) for --target' },
+    target: { type: 'string', placeholder: 'N', description: 'with --gradient-weighted: the class (classifier) or next token id (language model) explained; default the prediction' },
     rows: { type: 'string', placeholder: 'Q,Q|all', description: 'query positions (from 0) whose flow --flow computes; default the position the model reads: a classifier\'s pooled token ([CLS]: 0; every row for mean pooling), a language model\'s last token. "all": the whole matrix, n^2 max-flows (about 23 s at 128 tokens)' },
     format: { type: 'string', placeholder: 'json|html|svg|png', description: 'json (default), the interactive head view page, or a static query x key heatmap '
       + '(svg/png: the rollout with --rollout, else --layer (default the last) and --head (default the mean of the heads))' },
@@ -50,6 +54,8 @@ export interface AttentionOutput {
   flowRows?: number[];
   /** [row][key]: the attention flow of each query in `flowRows` from every input token (rows sum to 1). */
   flow?: number[][];
+  /** Gradient-weighted attention of the explained output: per layer [query][key], and the relevance rollout [query][key]. */
+  gradientWeighted?: { target: number; targetName?: string; position: number; layers: number[][][]; rollout: number[][] };
 }
 
 /** --rows: a comma list of positions, "all", or by default the position(s) the model's output reads. */
@@ -100,6 +106,24 @@ export async function runAttention(flags: ParsedOptions, io: CommandIo): Promise
     if (layer !== undefined) layerRange('layer', layer, config.layers);
     if (head !== undefined) layerRange('head', head, config.heads);
     const rollout = flags.rollout === true ? attentionRollout(maps) : undefined;
+    const targetFlag = intOption(flags, 'target', { min: 0 });
+    if (targetFlag !== undefined && flags['gradient-weighted'] !== true) throw new UsageError('--target picks the output that --gradient-weighted explains', 'add --gradient-weighted');
+    let weighted: { result: NonNullable<AttentionOutput['gradientWeighted']>; rollout: TokenMatrix } | undefined;
+    if (flags['gradient-weighted'] === true) {
+      if (!model.transformer) throw new UsageError(`${model.name} is an ONNX text model, a black box: gradient-weighted attention needs gradients`, 'use a Glassbox transformer (e.g. --model spam), or leave out --gradient-weighted');
+      const { gradients, resolved } = attentionGradients(model.transformer, model.tokens, targetFlag !== undefined ? { target: targetFlag } : {});
+      const perLayer = gradientWeightedAttention(maps, gradients);
+      const relevance = gradientWeightedRollout(maps, gradients);
+      const n = maps.length;
+      weighted = {
+        rollout: relevance,
+        result: {
+          target: resolved.target, ...(resolved.targetName !== undefined ? { targetName: resolved.targetName } : {}), position: resolved.position,
+          layers: Array.from({ length: maps.layers }, (_, l) => matrixToNested({ tokens: maps.tokens, length: n, values: perLayer.weights.subarray(l * n * n, (l + 1) * n * n) })),
+          rollout: matrixToNested(relevance),
+        },
+      };
+    }
     const rowsFlag = stringOption(flags, 'rows');
     if (rowsFlag !== undefined && flags.flow !== true) throw new UsageError('--rows chooses the rows of attention flow', 'add --flow');
     const flow = flags.flow === true ? flowWithProgress(maps, flowQueryRows(rowsFlag, maps.length, config)) : undefined;
@@ -125,6 +149,7 @@ export async function runAttention(flags: ParsedOptions, io: CommandIo): Promise
       if (!flags.out) throw new UsageError('--format html needs --out', 'e.g. --out attention.html (the page is self-contained)');
       const extras: { name: string; matrix: TokenMatrix }[] = [];
       if (rollout) extras.push({ name: 'rollout', matrix: rollout });
+      if (weighted) extras.push({ name: 'gradient-weighted rollout', matrix: weighted.rollout });
       if (flow) extras.push({ name: flow.outputs.length === flow.length ? 'flow' : `flow (rows ${flow.outputs.join(', ')})`, matrix: flowMatrix(flow) });
       emit(flags, headViewHtml(selected, { title: `Attention: ${model.name}`, extras }), io.out);
       return 0;
@@ -133,6 +158,7 @@ export async function runAttention(flags: ParsedOptions, io: CommandIo): Promise
       tokens: maps.tokens, layers, heads, causal: maps.causal,
       attentions: attentionToNested(selected),
       ...(rollout ? { rollout: matrixToNested(rollout) } : {}),
+      ...(weighted ? { gradientWeighted: weighted.result } : {}),
       ...(flow ? { flowRows: flow.outputs, flow: flow.outputs.map((_, i) => Array.from(flow.values.subarray(i * flow.length, (i + 1) * flow.length))) } : {}),
     };
     emit(flags, toJson(output), io.out);

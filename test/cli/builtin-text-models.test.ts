@@ -4,6 +4,9 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
+import { attentionGradients } from '../../src/attribution/text/attention-gradients.js';
+import { gradientWeightedRollout } from '../../src/attention/gradient-weighted.js';
+import { loadTextClassifier } from '../../src/models/text/load.js';
 
 async function run(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const out: string[] = [];
@@ -66,5 +69,29 @@ describe('text commands on the built-in ONNX export and language model', () => {
     const bad = await run('attention', '--model', 'spam', '--text', TEXT, '--flow', '--format', 'svg');
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /draws one map/);
+  });
+
+  it('attention --gradient-weighted gives the library\'s relevance rollout for the chosen class; an ONNX model says it has no gradients', async () => {
+    const r = await run('attention', '--model', 'spam', '--text', TEXT, '--gradient-weighted', '--target', '1');
+    assert.equal(r.code, 0, r.stderr);
+    const json = JSON.parse(r.stdout) as { gradientWeighted: { target: number; targetName: string; layers: number[][][]; rollout: number[][] } };
+    assert.equal(json.gradientWeighted.target, 1);
+    assert.equal(json.gradientWeighted.targetName, 'spam');
+    const model = await loadTextClassifier('spam');
+    try {
+      const ids = model.tokenizer.encode(TEXT).ids;
+      const { maps, gradients } = attentionGradients(model.transformer, ids, { target: 1 });
+      const expected = gradientWeightedRollout(maps, gradients);
+      assert.equal(json.gradientWeighted.layers.length, maps.layers);
+      json.gradientWeighted.rollout.flat().forEach((v, i) => assert.ok(Math.abs(v - expected.values[i]) < 1e-5, `relevance ${i}`));
+    } finally {
+      model.dispose();
+    }
+    const onnx = await run('attention', '--model', 'spam-onnx', '--text', TEXT, '--gradient-weighted');
+    assert.equal(onnx.code, 2);
+    assert.match(onnx.stderr, /black box: gradient-weighted attention needs gradients/);
+    const stray = await run('attention', '--model', 'spam', '--text', TEXT, '--target', '1');
+    assert.equal(stray.code, 2);
+    assert.match(stray.stderr, /add --gradient-weighted/);
   });
 });

@@ -59,7 +59,7 @@ export interface KeyValues {
  */
 export function selfAttention(x: tf.Tensor3D, weights: AttentionTensors, shape: AttentionShape,
   rotary: RotaryTables | undefined, mask: tf.Tensor | undefined, headOutputs = false, past?: KeyValues,
-  queryAt?: number): AttentionResult {
+  queryAt?: number, probe?: tf.Tensor4D): AttentionResult {
   return tf.tidy(() => {
     const [b, length] = x.shape;
     const queries = queryAt === undefined ? x : tf.slice(x, [0, queryAt, 0], [b, 1, x.shape[2]]);
@@ -87,7 +87,9 @@ export function selfAttention(x: tf.Tensor3D, weights: AttentionTensors, shape: 
     // k transposed explicitly: wasm's batched matmul with transposeB is several times slower.
     let scores = tf.matMul(q, tf.transpose(k, [0, 1, 3, 2]));
     if (mask) scores = tf.add(scores, mask);
-    const attention = tf.softmax(scores) as tf.Tensor4D;
+    let attention = tf.softmax(scores) as tf.Tensor4D;
+    // A zero added after the softmax: its gradient is the output's gradient with respect to the weights.
+    if (probe) attention = tf.add(attention, probe);
     const values = tf.matMul(attention, v) as tf.Tensor4D;
     const mixed = tf.reshape(tf.transpose(values, [0, 2, 1, 3]), [b, t, shape.heads * shape.headDim]);
     const result: AttentionResult = { output: linear(mixed, weights.woT, weights.bo) as tf.Tensor3D, weights: attention, present };

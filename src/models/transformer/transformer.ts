@@ -34,6 +34,12 @@ export interface ForwardOptions extends RunOptions {
    * at positions cache.length onwards, and the cache is extended in place. Causal models only.
    */
   cache?: KeyValueCache;
+  /**
+   * One tensor per layer, [batch, heads, length, length], added to that layer's attention weights after
+   * the softmax. Pass zeros and differentiate with respect to them: the gradient of the output with
+   * respect to every attention weight (gradient-weighted attention, Chefer et al.).
+   */
+  attentionProbes?: tf.Tensor4D[];
 }
 
 /** Keys and values of every layer for the positions run so far; dispose when done. */
@@ -205,6 +211,11 @@ export class Transformer {
       throw new UsageError(`${this.name}: ${offset + length} positions exceed the model's context of ${config.maxLength}`,
         `shorten the input to at most ${config.maxLength} tokens`);
     }
+    const probes = options.attentionProbes;
+    if (probes && (probes.length !== config.layers || probes.some((p) => p.rank !== 4 || p.shape[0] !== batch || p.shape[1] !== config.heads || p.shape[2] !== length || p.shape[3] !== past + length))) {
+      throw new UsageError(`${this.name}: attention probes must be ${config.layers} tensors of [${batch}, ${config.heads}, ${length}, ${past + length}]`,
+        'pass one zero tensor per layer shaped like its attention weights');
+    }
     const outputAt = options.outputPosition;
     if (outputAt !== undefined && (config.classifier || !Number.isInteger(outputAt) || outputAt < 0 || outputAt >= length)) {
       throw new UsageError(`${this.name}: output position ${outputAt} ${config.classifier ? 'is for language models' : `is outside the ${length} inputs`}`,
@@ -231,7 +242,7 @@ export class Transformer {
         // The last layer of a classifier need only run its pooled position (when nothing else is returned).
         const queryAt = l === this.layerTensors.length - 1 ? pooledAt : undefined;
         const attended = selfAttention(applyNorm(x, config.norm, layer.attentionNorm, eps) as tf.Tensor3D,
-          layer.attention, shape, rotary, mask, options.components, cache?.layers[presents.length], queryAt);
+          layer.attention, shape, rotary, mask, options.components, cache?.layers[presents.length], queryAt, options.attentionProbes?.[l]);
         if (cache) presents.push({ k: tf.keep(attended.present.k), v: tf.keep(attended.present.v) });
         if (options.attentions) attentions.push(tf.keep(attended.weights));
         if (options.components) headOutputs.push(tf.keep(attended.headOutputs!));
@@ -283,7 +294,7 @@ export class Transformer {
    */
   private pooledOnlyPosition(options: ForwardOptions, length: number): number | undefined {
     const pooling = this.config.classifier?.pooling;
-    if (options.attentions || options.residuals || options.components || options.cache) return undefined;
+    if (options.attentions || options.residuals || options.components || options.cache || options.attentionProbes) return undefined;
     if (!this.config.classifier) return options.outputPosition;
     if (pooling === 'first') return 0;
     if (pooling === 'last' && !options.paddingMask) return length - 1;
