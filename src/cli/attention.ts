@@ -1,4 +1,6 @@
 import { gradientWeightedAttention, gradientWeightedRollout } from '../attention/gradient-weighted.js';
+import { headStatistics, specialTokenPositions, type HeadStatistics } from '../attention/head-statistics.js';
+import { HEAD_FUSIONS, type HeadFusion } from '../attention/aggregate.js';
 import { attentionGradients } from '../attribution/text/attention-gradients.js';
 import { aggregateHeads, attentionRollout, attentionToNested, headAttention, matrixToNested, selectAttention } from '../attention/index.js';
 import { attentionFlowRows, type AttentionFlowRows } from '../attention/flow.js';
@@ -17,7 +19,7 @@ import { textModelAttentions } from '../models/onnx-text/text-attentions.js';
 export const attentionSpec: CommandSpec = {
   name: 'attention',
   summary: 'a transformer\'s attention weights per layer and head, with rollout and flow (JSON or the head view page)',
-  usage: 'glassbox attention --model <folder|checkpoint.bin> [--tokenizer tok.bin] --text "..." [--layer L] [--head H] [--rollout] [--flow [--rows Q,Q|all]] [--gradient-weighted [--target N]] --format json|html|svg|png',
+  usage: 'glassbox attention --model <folder|checkpoint.bin> [--tokenizer tok.bin] --text "..." [--layer L] [--head H] [--rollout] [--flow [--rows Q,Q|all]] [--stats] [--fusion mean|max|min] [--gradient-weighted [--target N]] --format json|html|svg|png',
   options: {
     model: { type: 'string', placeholder: 'folder|checkpoint.bin', description: 'a text classifier folder or built-in name (spam, spam-onnx, sms-lm), an ONNX text export folder (model.onnx + tokenizer.json, with attention outputs), or a llama2.c checkpoint' },
     ...TEXT_MODEL_FLAGS,
@@ -26,6 +28,8 @@ export const attentionSpec: CommandSpec = {
     head: { type: 'string', placeholder: 'H', description: 'keep only this head in each kept layer (from 0)' },
     rollout: { type: 'boolean', description: 'add attention rollout (Abnar & Zuidema: mean heads, 0.5 A + 0.5 I, product over all layers)' },
     flow: { type: 'boolean', description: 'add attention flow (max-flow over all layers) of the --rows query positions' },
+    stats: { type: 'boolean', description: 'add per-head statistics: entropy, mean attention distance, self and previous-token attention, attention to special tokens' },
+    fusion: { type: 'string', placeholder: 'mean|max|min', description: 'add each layer\'s heads fused into one map (mean, max or min over heads)' },
     'gradient-weighted': { type: 'boolean', description: 'add gradient-weighted attention (Chefer et al. 2021: per layer mean_h relu(dy/dA * A), and its relevance rollout) for --target' },
     target: { type: 'string', placeholder: 'N', description: 'with --gradient-weighted: the class (classifier) or next token id (language model) explained; default the prediction' },
     rows: { type: 'string', placeholder: 'Q,Q|all', description: 'query positions (from 0) whose flow --flow computes; default the position the model reads: a classifier\'s pooled token ([CLS]: 0; every row for mean pooling), a language model\'s last token. "all": the whole matrix, n^2 max-flows (about 23 s at 128 tokens)' },
@@ -54,6 +58,10 @@ export interface AttentionOutput {
   flowRows?: number[];
   /** [row][key]: the attention flow of each query in `flowRows` from every input token (rows sum to 1). */
   flow?: number[][];
+  /** Per-head statistics, tables [layer][head]. */
+  headStatistics?: HeadStatistics;
+  /** Each layer's heads fused: [layer][query][key]. */
+  fused?: { fusion: HeadFusion; layers: number[][][] };
   /** Gradient-weighted attention of the explained output: per layer [query][key], and the relevance rollout [query][key]. */
   gradientWeighted?: { target: number; targetName?: string; position: number; layers: number[][][]; rollout: number[][] };
 }
@@ -106,6 +114,7 @@ export async function runAttention(flags: ParsedOptions, io: CommandIo): Promise
     if (layer !== undefined) layerRange('layer', layer, config.layers);
     if (head !== undefined) layerRange('head', head, config.heads);
     const rollout = flags.rollout === true ? attentionRollout(maps) : undefined;
+    const fusion = choiceOption(flags, 'fusion', HEAD_FUSIONS);
     const targetFlag = intOption(flags, 'target', { min: 0 });
     if (targetFlag !== undefined && flags['gradient-weighted'] !== true) throw new UsageError('--target picks the output that --gradient-weighted explains', 'add --gradient-weighted');
     let weighted: { result: NonNullable<AttentionOutput['gradientWeighted']>; rollout: TokenMatrix } | undefined;
@@ -158,6 +167,8 @@ export async function runAttention(flags: ParsedOptions, io: CommandIo): Promise
       tokens: maps.tokens, layers, heads, causal: maps.causal,
       attentions: attentionToNested(selected),
       ...(rollout ? { rollout: matrixToNested(rollout) } : {}),
+      ...(flags.stats === true ? { headStatistics: headStatistics(maps, { specialPositions: specialTokenPositions(maps.tokens) }) } : {}),
+      ...(fusion ? { fused: { fusion, layers: Array.from({ length: maps.layers }, (_, l) => matrixToNested(aggregateHeads(maps, l, fusion))) } } : {}),
       ...(weighted ? { gradientWeighted: weighted.result } : {}),
       ...(flow ? { flowRows: flow.outputs, flow: flow.outputs.map((_, i) => Array.from(flow.values.subarray(i * flow.length, (i + 1) * flow.length))) } : {}),
     };

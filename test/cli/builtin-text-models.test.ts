@@ -94,4 +94,23 @@ describe('text commands on the built-in ONNX export and language model', () => {
     assert.equal(stray.code, 2);
     assert.match(stray.stderr, /add --gradient-weighted/);
   });
+
+  it('attention --stats and --fusion: head statistics and heads fused by max, from the same weights', async () => {
+    const r = await run('attention', '--model', 'sms-lm', '--text', 'Sorry, I will call you later', '--stats', '--fusion', 'max');
+    assert.equal(r.code, 0, r.stderr);
+    const json = JSON.parse(r.stdout) as AttentionJson & { headStatistics: { entropy: number[][]; previousTokenAttention: number[][]; specialPositions: number[] }; fused: { fusion: string; layers: number[][][] } };
+    assert.deepEqual(json.headStatistics.specialPositions, [0], 'the BOS token <s>');
+    json.attentions.forEach((layer, l) => {
+      const n = json.tokens.length;
+      layer.forEach((head, h) => {
+        // Entropy by hand, mean over queries.
+        const entropy = head.reduce((sum, row) => sum - row.reduce((e, a) => e + (a > 0 ? a * Math.log(a) : 0), 0), 0) / n;
+        assert.ok(Math.abs(entropy - json.headStatistics.entropy[l][h]) < 1e-5, `entropy ${l},${h}`);
+      });
+      for (let q = 0; q < n; q++) for (let k = 0; k < n; k++) {
+        const max = Math.max(...layer.map((head) => head[q][k]));
+        assert.ok(Math.abs(json.fused.layers[l][q][k] - max) < 1e-6);
+      }
+    });
+  });
 });
