@@ -1,3 +1,4 @@
+import { mergePair, mostFrequentPair } from './pair-merges.js';
 import { UsageError } from '../errors.js';
 import { preTokenize } from './pre-tokenize.js';
 import { SPECIAL_TOKENS, WordPieceTokenizer } from './tokenizer.js';
@@ -54,36 +55,10 @@ export function trainWordPiece(texts: readonly string[], options: WordPieceTrain
   for (const ch of [...alphabet].sort()) add(prefix + ch);
   const join = (a: string, b: string) => a + b.slice(prefix.length);
   while (vocabulary.length < options.vocabSize) {
-    const pairs = new Map<string, number>();
-    for (const { symbols, count } of words) {
-      for (let i = 0; i + 1 < symbols.length; i++) {
-        const key = symbols[i] + '\u0000' + symbols[i + 1];
-        pairs.set(key, (pairs.get(key) ?? 0) + count);
-      }
-    }
-    let best: string | undefined;
-    let bestCount = 0;
-    for (const [key, n] of pairs) {
-      if (n > bestCount || (n === bestCount && best !== undefined && key < best)) {
-        best = key;
-        bestCount = n;
-      }
-    }
+    const best = mostFrequentPair(words);
     if (best === undefined) break; // every word is a single symbol
-    const [a, b] = best.split('\u0000');
-    const merged = join(a, b);
-    for (const word of words) {
-      const s = word.symbols;
-      if (s.length < 2) continue;
-      const next: string[] = [];
-      for (let i = 0; i < s.length; i++) {
-        if (i + 1 < s.length && s[i] === a && s[i + 1] === b) {
-          next.push(merged);
-          i++;
-        } else next.push(s[i]);
-      }
-      word.symbols = next;
-    }
+    const merged = join(best.left, best.right);
+    mergePair(words, best.left, best.right, merged);
     add(merged);
   }
   return new WordPieceTokenizer({ type: 'wordpiece', lowercase, continuationPrefix: prefix, vocabulary });

@@ -1,3 +1,4 @@
+import { mergePair, mostFrequentPair } from '../../text/pair-merges.js';
 import { UsageError } from '../../errors.js';
 
 /** A vocabulary in llama2.c's layout: <unk>, <s>, </s>, the 256 byte tokens, characters, then merges. */
@@ -61,30 +62,10 @@ export function trainBpe(texts: string[], options: BpeOptions): BpeVocabulary {
   const vocabulary = new Set(pieces);
   let merges = 0;
   while (pieces.length < options.vocabSize) {
-    const pairs = new Map<string, number>();
-    for (const { symbols, count } of words) {
-      for (let i = 0; i + 1 < symbols.length; i++) {
-        const key = symbols[i] + '\u0000' + symbols[i + 1];
-        pairs.set(key, (pairs.get(key) ?? 0) + count);
-      }
-    }
-    let best: string | undefined;
-    let bestCount = 0;
-    for (const [key, n] of pairs) {
-      if (n > bestCount || (n === bestCount && best !== undefined && key < best)) {
-        best = key;
-        bestCount = n;
-      }
-    }
-    if (best === undefined || bestCount < 2) break;
-    const [left, right] = best.split('\u0000');
-    const joined = left + right;
-    for (const word of words) {
-      const s = word.symbols;
-      for (let i = 0; i + 1 < s.length; i++) {
-        if (s[i] === left && s[i + 1] === right) s.splice(i, 2, joined);
-      }
-    }
+    const best = mostFrequentPair(words);
+    if (best === undefined || best.count < 2) break;
+    const joined = best.left + best.right;
+    mergePair(words, best.left, best.right, joined);
     if (!vocabulary.has(joined)) {
       vocabulary.add(joined);
       pieces.push(joined);
