@@ -131,7 +131,10 @@ describe('collectActivations', () => {
     await assert.rejects(collectActivations(tfjsModel, x, { layer: 'hidden3' }),
       /no layer named "hidden3"\n  fix: choose one of: flatten, hidden1, hidden2, logits/);
     await assert.rejects(collectActivations(tfjsModel, { shape: [2, 784], data: new Float32Array(2 * 784) }, { layer: 'hidden1' }),
-      /inputs have shape \[2, 784\], but model concept-digits takes \[\?, 28, 28, 1\]/);
+      /input shape \[2, 784\] does not fit model concept-digits, which takes \[\?, 28, 28, 1\]/);
+    const nan = new Float32Array(2 * 784);
+    nan[784 + 5] = NaN;
+    await assert.rejects(collectActivations(tfjsModel, { shape: [2, 28, 28, 1], data: nan }, { layer: 'hidden1' }), /input row 1 holds a NaN value/);
     await assert.rejects(collectActivations(tfjsModel, x, { layer: 'hidden1', labels: [1, 2, 3] }), /labels has 3 values, but there are 2 inputs/);
     const fn = new FunctionModel((t) => tf.reshape(t, [-1, 784]).slice([0, 0], [-1, 3]), { inputShape: [28, 28, 1], numOutputs: 3 });
     await assert.rejects(collectActivations(fn, x, { layer: 'dense' }), /no layer named "dense"\n  fix: .*exposes no layers/);

@@ -1,7 +1,8 @@
+import { prepareInputs } from '../../attribution/base.js';
 import * as tf from '@tensorflow/tfjs';
 import { UsageError } from '../../errors.js';
 import type { Model } from '../../models/model.js';
-import { formatShape, sizeOf, toTensor, type InputLike } from '../../tensor.js';
+import { sizeOf, type InputLike } from '../../tensor.js';
 import type { Embeddings, MetadataColumn } from '../types.js';
 import { checkLayer, layerActivations } from './layer-activations.js';
 
@@ -39,13 +40,9 @@ export async function collectActivations(model: Model, inputs: InputLike, option
   if (!POOLINGS.includes(pooling)) throw new UsageError(`unknown pooling "${String(pooling)}"`, `use one of ${POOLINGS.join(', ')}`);
   const batchSize = options.batchSize ?? 64;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new UsageError(`batchSize must be a positive integer, got ${batchSize}`, 'e.g. batchSize: 64');
-  const all = toTensor(inputs);
+  // The shared input check: shape against the model, finite values (a NaN row is named), a batch dimension.
+  const all = prepareInputs(model, inputs);
   try {
-    const expected = model.info.inputShape;
-    if (all.rank !== expected.length + 1 || !expected.every((d, i) => all.shape[i + 1] === d)) {
-      throw new UsageError(`inputs have shape ${formatShape(all.shape)}, but model ${model.info.name} takes ${formatShape([null, ...expected])}`,
-        'give a batch of inputs in the model\'s input shape');
-    }
     const count = all.shape[0];
     checkColumn('labels', options.labels, count);
     for (const [name, column] of Object.entries(options.metadata ?? {})) checkColumn(`metadata column "${name}"`, column, count);

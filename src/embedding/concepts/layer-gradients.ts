@@ -1,7 +1,8 @@
+import { prepareInputs } from '../../attribution/base.js';
 import * as tf from '@tensorflow/tfjs';
 import { UsageError } from '../../errors.js';
 import type { Model } from '../../models/model.js';
-import { formatShape, toTensor, type InputLike } from '../../tensor.js';
+import type { InputLike } from '../../tensor.js';
 import { checkLayer } from '../activations/layer-activations.js';
 
 /**
@@ -14,13 +15,9 @@ export async function targetLayerGradients(model: Model, inputs: InputLike, laye
   if (!Number.isInteger(target) || target < 0 || target >= model.info.numOutputs) {
     throw new UsageError(`target ${target} is not an output of model ${model.info.name}`, `choose a class from 0 to ${model.info.numOutputs - 1}`);
   }
-  const all = toTensor(inputs);
+  // The shared input check: shape against the model, finite values (a NaN row is named), a batch dimension.
+  const all = prepareInputs(model, inputs);
   try {
-    const expected = model.info.inputShape;
-    if (all.rank !== expected.length + 1 || !expected.every((d, i) => all.shape[i + 1] === d)) {
-      throw new UsageError(`inputs have shape ${formatShape(all.shape)}, but model ${model.info.name} takes ${formatShape([null, ...expected])}`,
-        'give a batch of inputs in the model\'s input shape');
-    }
     const count = all.shape[0];
     const batchSize = options.batchSize ?? 64;
     let values: Float32Array | undefined;
