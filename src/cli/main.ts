@@ -11,6 +11,7 @@ import { embedSpec, runEmbed } from './embed.js';
 import { tcavSpec, runTcav } from './tcav.js';
 import { projectSpec, runProject } from './project.js';
 import { neighborsSpec, runNeighbors } from './neighbors.js';
+import { directionSpec, runDirection } from './direction.js';
 
 interface Command {
   spec: CommandSpec;
@@ -27,6 +28,7 @@ const COMMANDS: Command[] = [
   { spec: embedSpec, run: runEmbed },
   { spec: projectSpec, run: runProject },
   { spec: neighborsSpec, run: runNeighbors },
+  { spec: directionSpec, run: runDirection },
   { spec: tcavSpec, run: runTcav },
 ];
 
