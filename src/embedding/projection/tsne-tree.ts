@@ -15,12 +15,12 @@ export class QuadTree {
   point = new Int32Array(0);
   nodes = 0;
   /**
-   * The non-empty nodes again, packed for the force loop, children contiguous: per node, cell[4 n ..]
-   * = centre of mass x, y, mass, squared cell width; kids[2 n ..] = first child, number of children
-   * (0 for a leaf).
+   * The non-empty nodes again, packed depth-first for the force loop: per node, cell[4 n ..] = centre
+   * of mass x, y, mass, squared cell width; skip[n] = the node after its subtree (n + 1 for a leaf), so
+   * the force loop walks the array without a stack: into a cell it opens, past one it summarises.
    */
   cell = new Float64Array(0);
-  kids = new Int32Array(0);
+  skip = new Int32Array(0);
   packed = 0;
   private order = new Int32Array(0);
   /** The points in depth-first leaf order: neighbours in the layout are neighbours here, which keeps the force loop in cache. */
@@ -82,52 +82,43 @@ export class QuadTree {
       }
     }
     this.pack();
-    this.orderPoints();
   }
 
-  private orderPoints(): void {
-    const stack: number[] = [0];
-    let filled = 0;
-    while (stack.length > 0) {
-      const node = stack.pop()!;
-      const first = this.firstChild[node];
-      if (first >= 0) {
-        for (let c = first + 3; c >= first; c--) if (this.mass[c] > 0) stack.push(c);
-      } else {
-        for (let p = this.point[node]; p >= 0; p = this.nextInLeaf[p]) this.pointOrder[filled++] = p;
-      }
-    }
-  }
-
-  /** Copies the non-empty nodes breadth-first into cell/kids, so a node's children sit side by side. */
+  /**
+   * Copies the non-empty nodes depth-first into cell/skip and lists the points in leaf order. The stack
+   * holds nodes to visit and, as ~packedIndex, subtrees to close (their skip is the next free index).
+   */
   private pack(): void {
-    if (this.order.length < this.nodes) {
-      this.order = new Int32Array(this.mass.length);
+    if (this.order.length < 2 * this.nodes) {
+      this.order = new Int32Array(2 * this.mass.length);
       this.cell = new Float64Array(4 * this.mass.length);
-      this.kids = new Int32Array(2 * this.mass.length);
+      this.skip = new Int32Array(this.mass.length);
     }
-    const { order, cell, kids } = this;
-    order[0] = 0;
-    let tail = 1;
-    for (let head = 0; head < tail; head++) {
-      const node = order[head];
-      const w = 2 * this.halfWidth[node];
-      cell[4 * head] = this.massX[node];
-      cell[4 * head + 1] = this.massY[node];
-      cell[4 * head + 2] = this.mass[node];
-      cell[4 * head + 3] = w * w;
-      const first = this.firstChild[node];
-      kids[2 * head] = tail;
-      let count = 0;
-      if (first >= 0) {
-        for (let c = first; c < first + 4; c++) {
-          if (this.mass[c] > 0) {
-            order[tail++] = c;
-            count++;
-          }
-        }
+    const { order: stack, cell, skip } = this;
+    let sp = 0;
+    stack[sp++] = 0;
+    let tail = 0;
+    let filled = 0;
+    while (sp > 0) {
+      const node = stack[--sp];
+      if (node < 0) {
+        skip[~node] = tail;
+        continue;
       }
-      kids[2 * head + 1] = count;
+      const at = tail++;
+      const w = 2 * this.halfWidth[node];
+      cell[4 * at] = this.massX[node];
+      cell[4 * at + 1] = this.massY[node];
+      cell[4 * at + 2] = this.mass[node];
+      cell[4 * at + 3] = w * w;
+      const first = this.firstChild[node];
+      if (first < 0) {
+        skip[at] = at + 1;
+        for (let p = this.point[node]; p >= 0; p = this.nextInLeaf[p]) this.pointOrder[filled++] = p;
+        continue;
+      }
+      stack[sp++] = ~at;
+      for (let c = first + 3; c >= first; c--) if (this.mass[c] > 0) stack[sp++] = c;
     }
     this.packed = tail;
   }
@@ -186,32 +177,32 @@ export class QuadTree {
  * their total). Each point's values depend only on the tree, so any split of the range gives the same.
  */
 export function repulsiveForces(tree: QuadTree, y: Float64Array, theta: number, start: number, end: number,
-  force: Float64Array, qSums: Float64Array, stack: Int32Array): void {
+  force: Float64Array, qSums: Float64Array): void {
   const theta2 = theta * theta;
-  const { cell, kids, pointOrder } = tree;
+  const { cell, skip, pointOrder, packed } = tree;
   for (let r = start; r < end; r++) {
     const i = pointOrder[r];
     const xi = y[2 * i], yi = y[2 * i + 1];
     let fx = 0, fy = 0, sumQ = 0;
-    let sp = 0;
-    stack[sp++] = 0;
-    while (sp > 0) {
-      const node = stack[--sp];
+    let node = 0;
+    while (node < packed) {
       const c = 4 * node;
       const dx = xi - cell[c];
       const dy = yi - cell[c + 1];
       const d2 = dx * dx + dy * dy;
       let m = cell[c + 2];
-      const children = kids[2 * node + 1];
-      if (children === 0) {
+      const after = skip[node];
+      if (after === node + 1) {
         // The point's own leaf (with any duplicates of it) is at distance 0: leave the point itself out.
         if (d2 === 0) {
           m -= 1;
-          if (m === 0) continue;
+          if (m === 0) {
+            node = after;
+            continue;
+          }
         }
       } else if (cell[c + 3] >= theta2 * d2) {
-        const first = kids[2 * node];
-        for (let k = 0; k < children; k++) stack[sp++] = first + k;
+        node++;
         continue;
       }
       const q = 1 / (1 + d2);
@@ -220,6 +211,7 @@ export function repulsiveForces(tree: QuadTree, y: Float64Array, theta: number, 
       const mq2 = mq * q;
       fx += mq2 * dx;
       fy += mq2 * dy;
+      node = after;
     }
     force[2 * i] = fx;
     force[2 * i + 1] = fy;

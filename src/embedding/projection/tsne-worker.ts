@@ -35,7 +35,6 @@ function run(job: TsneSharedJob): void {
     const scalars = new Float64Array(job.scalars);
     let affinities: SparseAffinities | undefined;
     const tree = new QuadTree();
-    const stack = new Int32Array(1024);
     let seen = 0;
     for (;;) {
       Atomics.wait(control, SLOT.command, seen);
@@ -44,7 +43,7 @@ function run(job: TsneSharedJob): void {
       const kind = Atomics.load(control, SLOT.kind);
       if (kind === FORCES) {
         tree.build(layout, job.count);
-        repulsiveForces(tree, layout, job.theta, Atomics.load(control, SLOT.split), job.count, force, qSums, stack);
+        repulsiveForces(tree, layout, job.theta, Atomics.load(control, SLOT.split), job.count, force, qSums);
         if (Atomics.load(control, SLOT.attract) === 1) {
           affinities ??= takeAffinities(job);
           attractiveForces(affinities, layout, scalars[0], Atomics.load(control, SLOT.attractionSplit), job.count, attraction);

@@ -227,7 +227,6 @@ function optimize(job: TsneSharedJob, p: SparseAffinities, y: Float64Array, s: O
   const update = new Float64Array(n * 2);
   const gains = new Float64Array(n * 2);
   const tree = new QuadTree();
-  const stack = new Int32Array(1024);
   const split = Math.floor(n * (1 - HELPER_SHARE));
   let helperOn = s.helper;
   let kl = NaN;
@@ -258,13 +257,13 @@ function optimize(job: TsneSharedJob, p: SparseAffinities, y: Float64Array, s: O
         Atomics.notify(control, SLOT.command);
       }
       tree.build(y, n);
-      repulsiveForces(tree, y, job.theta, 0, useHelper ? split : n, repulsion, qSums, stack);
+      repulsiveForces(tree, y, job.theta, 0, useHelper ? split : n, repulsion, qSums);
       if (helperAttracts) attractiveForces(p, y, phase.exaggeration, 0, attractionSplit, attraction);
       let helped = useHelper;
       if (useHelper && !awaitHelper(control, command)) {
         helperOn = false;
         helped = false;
-        repulsiveForces(tree, y, job.theta, split, n, repulsion, qSums, stack);
+        repulsiveForces(tree, y, job.theta, split, n, repulsion, qSums);
       }
       let z = 0;
       for (let i = 0; i < n; i++) z += qSums[i];
