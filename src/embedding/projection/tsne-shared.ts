@@ -41,6 +41,18 @@ export interface SharedAffinities {
   values: SharedArrayBuffer;
 }
 
+/**
+ * The caller's quadtree arrays, posted whenever they are reallocated (generation counts these); the
+ * helper takes the message with receiveMessageOnPort when SLOT.treeGeneration moves past its own.
+ */
+export interface SharedTree {
+  run: number;
+  generation: number;
+  cell: SharedArrayBuffer;
+  skip: SharedArrayBuffer;
+  pointOrder: SharedArrayBuffer;
+}
+
 export const SLOT = {
   /** The helper has the job and takes part from now on. */
   ready: 0,
@@ -54,14 +66,19 @@ export const SLOT = {
   nextChunk: 4,
   /** Set when the helper failed: the caller does its share from then on. */
   failed: 5,
-  /** The helper computes forces on points [split, count). */
+  /** The helper computes repulsive forces on the tree's points pointOrder[split .. count). */
   split: 6,
   /** Chunks whose neighbours are written. */
   chunksDone: 7,
-  /** 1: the helper also computes the attraction on points [attractionSplit, count). */
+  /** 1: the helper first computes the attraction on all points, while the caller builds the tree. */
   attract: 8,
-  attractionSplit: 9,
-  size: 10,
+  /** The command number whose tree is built: the helper's repulsion waits for it. */
+  treeReady: 9,
+  /** Which posted SharedTree the current tree lives in. */
+  treeGeneration: 10,
+  /** The tree's packed node count. */
+  treeNodes: 11,
+  size: 12,
 } as const;
 
 export const FORCES = 1;

@@ -1,9 +1,22 @@
+/** What the force loop reads of a tree: the packed cells (see QuadTree), also as the helper thread's view of the caller's tree. */
+export interface PackedTree {
+  cell: Float64Array;
+  skip: Int32Array;
+  pointOrder: Int32Array;
+  packed: number;
+}
+
 /**
  * The Barnes-Hut quadtree of a 2-D t-SNE layout, in flat typed arrays (no object per node), rebuilt
  * every iteration. Node 0 is the root, a square around all points; an inner node's four children are
  * consecutive, from firstChild. A leaf holds one point, or several at one position (duplicates).
  */
-export class QuadTree {
+export class QuadTree implements PackedTree {
+  /** Bumped whenever cell, skip or pointOrder are reallocated (a shared tree's views must then be posted again). */
+  allocations = 0;
+  /** @param shared cell, skip and pointOrder in SharedArrayBuffers, for another thread to read. */
+  constructor(private readonly shared = false) {}
+
   centerX = new Float64Array(0);
   centerY = new Float64Array(0);
   halfWidth = new Float64Array(0);
@@ -19,14 +32,18 @@ export class QuadTree {
    * of mass x, y, mass, squared cell width; skip[n] = the node after its subtree (n + 1 for a leaf), so
    * the force loop walks the array without a stack: into a cell it opens, past one it summarises.
    */
-  cell = new Float64Array(0);
-  skip = new Int32Array(0);
+  cell: Float64Array = new Float64Array(0);
+  skip: Int32Array = new Int32Array(0);
   packed = 0;
   private order = new Int32Array(0);
   /** The points in depth-first leaf order: neighbours in the layout are neighbours here, which keeps the force loop in cache. */
-  pointOrder = new Int32Array(0);
+  pointOrder: Int32Array = new Int32Array(0);
   /** Points sharing a leaf (duplicates) are chained: point[leaf], then nextInLeaf[...] until -1. */
   private nextInLeaf = new Int32Array(0);
+
+  private buffer(bytes: number): ArrayBufferLike {
+    return this.shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
+  }
 
   private grow(needed: number): void {
     if (needed <= this.mass.length) return;
@@ -70,7 +87,8 @@ export class QuadTree {
     this.grow(2 * count + 1);
     if (this.nextInLeaf.length < count) {
       this.nextInLeaf = new Int32Array(count);
-      this.pointOrder = new Int32Array(count);
+      this.pointOrder = new Int32Array(this.buffer(4 * count));
+      this.allocations++;
     }
     const hw = Math.max(maxX - minX, maxY - minY) / 2 * (1 + 1e-6) + 1e-12;
     this.newNode((minX + maxX) / 2, (minY + maxY) / 2, hw);
@@ -91,8 +109,9 @@ export class QuadTree {
   private pack(): void {
     if (this.order.length < 2 * this.nodes) {
       this.order = new Int32Array(2 * this.mass.length);
-      this.cell = new Float64Array(4 * this.mass.length);
-      this.skip = new Int32Array(this.mass.length);
+      this.cell = new Float64Array(this.buffer(32 * this.mass.length));
+      this.skip = new Int32Array(this.buffer(4 * this.mass.length));
+      this.allocations++;
     }
     const { order: stack, cell, skip } = this;
     let sp = 0;
@@ -176,7 +195,7 @@ export class QuadTree {
  * `force` (row-major [count, 2]), and each point's sum of mass * q to `qSums` (the normalisation Z is
  * their total). Each point's values depend only on the tree, so any split of the range gives the same.
  */
-export function repulsiveForces(tree: QuadTree, y: Float64Array, theta: number, start: number, end: number,
+export function repulsiveForces(tree: PackedTree, y: Float64Array, theta: number, start: number, end: number,
   force: Float64Array, qSums: Float64Array): void {
   const theta2 = theta * theta;
   const { cell, skip, pointOrder, packed } = tree;

@@ -10,7 +10,7 @@ import { attractiveForces } from './tsne-attraction.js';
 import { jointProbabilities, type SparseAffinities } from './tsne-affinities.js';
 import { acquireHelper, releaseHelper } from './tsne-helper.js';
 import { neighborsWithOnnx } from './tsne-neighbors-onnx.js';
-import { FORCES, SLOT, STOP, type SharedAffinities, type TsneSharedJob } from './tsne-shared.js';
+import { FORCES, SLOT, STOP, type SharedAffinities, type SharedTree, type TsneSharedJob } from './tsne-shared.js';
 import { QuadTree, repulsiveForces } from './tsne-tree.js';
 
 export interface TsneOptions {
@@ -39,8 +39,8 @@ const CHECK_EVERY = 50;
 const ITERATIONS_WITHOUT_PROGRESS = 300;
 const MIN_GRAD_NORM = 1e-7;
 const CHUNK = 256;
-/** Share of the repulsive forces the helper takes: the calling thread also does the attraction and the update. */
-const HELPER_SHARE = 0.54;
+/** Share of the repulsive forces the helper takes: the calling thread also builds the tree (while the helper attracts) and does the update. */
+const HELPER_SHARE = 0.38;
 /** From this many points the neighbour search runs on onnxruntime (minutes in JavaScript at 100k points). */
 const ONNX_NEIGHBORS_FROM = 10_000;
 
@@ -49,8 +49,9 @@ const ONNX_NEIGHBORS_FROM = 10_000;
  * + 1 exact nearest neighbours, Barnes-Hut repulsion, gradient descent with momentum 0.5 then 0.8,
  * sklearn's gains (+0.2 / x0.8, floored at 0.01), early exaggeration for the first 250 iterations, and
  * sklearn's stopping rules (no progress for 300 iterations, gradient norm below 1e-7, checked every 50).
- * With two threads, a helper thread takes neighbour-search chunks and part of every iteration's
- * repulsion; each point's forces depend only on the layout, so results are the same with 1 or 2 threads.
+ * With two threads, a helper thread takes neighbour-search chunks, then in every iteration computes the
+ * attraction while this thread builds the quadtree (in shared memory, built once), and part of the
+ * repulsion on it; each point's forces depend only on the layout, so results are the same with 1 or 2 threads.
  */
 export async function tsne(embeddings: Embeddings, options: TsneOptions = {}): Promise<Projection> {
   checkEmbeddings(embeddings, 'embeddings', 2);
@@ -106,7 +107,7 @@ export async function tsne(embeddings: Embeddings, options: TsneOptions = {}): P
     const y = new Float64Array(job.layout);
     y.set(initialLayout(embeddings, init, seed));
     const kl = optimize(job, shareAffinities(affinities, job, helper), y, {
-      iterations, exaggeration, rate, helper: helper !== undefined,
+      iterations, exaggeration, rate, helper,
       onIteration: (it) => { if (options.onProgress && (it + 1) % 10 === 0) options.onProgress(chunks + it + 1, total); },
     });
     options.onProgress?.(total, total);
@@ -126,6 +127,7 @@ export async function tsne(embeddings: Embeddings, options: TsneOptions = {}): P
       Atomics.store(control, SLOT.kind, STOP);
       Atomics.add(control, SLOT.command, 1);
       Atomics.notify(control, SLOT.command);
+      Atomics.notify(control, SLOT.treeReady);
       // Chunks still to be claimed are none of the helper's business any more.
       Atomics.store(control, SLOT.nextChunk, chunks);
       releaseHelper(helper);
@@ -210,7 +212,7 @@ interface OptimizeSettings {
   iterations: number;
   exaggeration: number;
   rate: number;
-  helper: boolean;
+  helper: Worker | undefined;
   onIteration(iteration: number): void;
 }
 
@@ -221,14 +223,13 @@ function optimize(job: TsneSharedJob, p: SparseAffinities, y: Float64Array, s: O
   const qSums = new Float64Array(job.qSums);
   const attraction = new Float64Array(job.attraction);
   const scalars = new Float64Array(job.scalars);
-  // Attraction costs about a third of repulsion; its split is by point index, weighted the same way.
-  const attractionSplit = Math.floor(n * (1 - HELPER_SHARE));
   const grad = new Float64Array(n * 2);
   const update = new Float64Array(n * 2);
   const gains = new Float64Array(n * 2);
-  const tree = new QuadTree();
+  const tree = new QuadTree(s.helper !== undefined);
+  let postedGeneration = -1;
   const split = Math.floor(n * (1 - HELPER_SHARE));
-  let helperOn = s.helper;
+  let helperOn = s.helper !== undefined;
   let kl = NaN;
   let iterationsRun = 0;
   const phases = [
@@ -242,7 +243,7 @@ function optimize(job: TsneSharedJob, p: SparseAffinities, y: Float64Array, s: O
     let bestIteration = phase.from;
     for (let it = phase.from; it < phase.to; it++) {
       const check = (it + 1) % CHECK_EVERY === 0 || it === s.iterations - 1;
-      // Repulsion: the helper's share (once it has loaded) runs while this thread does the rest.
+      // The helper (once it has loaded) attracts while this thread builds the tree, then both repel.
       const useHelper = helperOn && Atomics.load(control, SLOT.ready) === 1 && Atomics.load(control, SLOT.failed) === 0;
       let command = 0;
       // The helper takes no attraction on checks, where this thread sums the KL divergence over all of P.
@@ -251,14 +252,25 @@ function optimize(job: TsneSharedJob, p: SparseAffinities, y: Float64Array, s: O
         scalars[0] = phase.exaggeration;
         Atomics.store(control, SLOT.split, split);
         Atomics.store(control, SLOT.attract, helperAttracts ? 1 : 0);
-        Atomics.store(control, SLOT.attractionSplit, attractionSplit);
         Atomics.store(control, SLOT.kind, FORCES);
         command = Atomics.add(control, SLOT.command, 1) + 1;
         Atomics.notify(control, SLOT.command);
       }
       tree.build(y, n);
+      if (useHelper) {
+        if (tree.allocations !== postedGeneration) {
+          postedGeneration = tree.allocations;
+          s.helper!.postMessage({
+            run: job.run, generation: postedGeneration, cell: tree.cell.buffer as SharedArrayBuffer,
+            skip: tree.skip.buffer as SharedArrayBuffer, pointOrder: tree.pointOrder.buffer as SharedArrayBuffer,
+          } satisfies SharedTree);
+          Atomics.store(control, SLOT.treeGeneration, postedGeneration);
+        }
+        Atomics.store(control, SLOT.treeNodes, tree.packed);
+        Atomics.store(control, SLOT.treeReady, command);
+        Atomics.notify(control, SLOT.treeReady);
+      }
       repulsiveForces(tree, y, job.theta, 0, useHelper ? split : n, repulsion, qSums);
-      if (helperAttracts) attractiveForces(p, y, phase.exaggeration, 0, attractionSplit, attraction);
       let helped = useHelper;
       if (useHelper && !awaitHelper(control, command)) {
         helperOn = false;
