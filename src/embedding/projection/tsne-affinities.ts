@@ -78,21 +78,28 @@ function symmetrize(neighbors: Int32Array, conditional: Float64Array, count: num
     }
   }
   const scale = 1 / Math.max(total, Number.EPSILON);
-  // Merge the (i, j) entries that came from both i's and j's neighbour lists.
+  // Merge the (i, j) entries that came from both i's and j's neighbour lists: `seenIn` marks the columns
+  // row i has, `merged` sums their values in raw order; then the row's columns are sorted (natively).
+  const seenIn = new Int32Array(count).fill(-1);
+  const merged = new Float64Array(count);
   const rowStart = new Int32Array(count + 1);
-  const cols: number[] = [];
-  const values: number[] = [];
+  const cols = new Int32Array(degree[count]);
+  const values = new Float64Array(degree[count]);
+  let out = 0;
   for (let i = 0; i < count; i++) {
-    const order = Array.from({ length: degree[i + 1] - degree[i] }, (_, r) => degree[i] + r).sort((a, b) => rawCols[a] - rawCols[b]);
-    for (let r = 0; r < order.length; r++) {
-      const c = rawCols[order[r]];
-      if (r > 0 && c === rawCols[order[r - 1]]) values[values.length - 1] += rawValues[order[r]] * scale;
+    const begin = out;
+    for (let e = degree[i]; e < degree[i + 1]; e++) {
+      const c = rawCols[e];
+      if (seenIn[c] === i) merged[c] += rawValues[e] * scale;
       else {
-        cols.push(c);
-        values.push(rawValues[order[r]] * scale);
+        seenIn[c] = i;
+        merged[c] = rawValues[e] * scale;
+        cols[out++] = c;
       }
     }
-    rowStart[i + 1] = cols.length;
+    cols.subarray(begin, out).sort();
+    for (let e = begin; e < out; e++) values[e] = merged[cols[e]];
+    rowStart[i + 1] = out;
   }
-  return { count, rowStart, cols: Int32Array.from(cols), values: Float64Array.from(values) };
+  return { count, rowStart, cols: cols.slice(0, out), values: values.slice(0, out) };
 }
