@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
 import { useBackend } from '../../src/backend.js';
+import type { TextAttributeOutput } from '../../src/cli/text-attribute.js';
 
 async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
@@ -13,17 +14,8 @@ async function run(args: string[]): Promise<{ code: number; out: string; err: st
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
-interface TextJson {
-  method: string;
-  model: string;
-  tokens: string[];
-  ids: number[];
-  attributions: number[];
-  target: number;
-  targetName?: string;
-  prediction: number;
-  convergenceDelta?: number;
-}
+/** What `attribute --text` prints. */
+type TextJson = TextAttributeOutput;
 
 const TEXT = 'Congratulations! You won a FREE holiday. Text WIN to 80086 now';
 
