@@ -46,10 +46,7 @@ const optimizer = tf.train.adam(1e-3);
 const n = trainX.shape[0];
 const order = Array.from({ length: n }, (_, i) => i);
 for (let epoch = 0; epoch < EPOCHS; epoch++) {
-  for (let i = n - 1; i > 0; i--) {
-    const j = random.int(i + 1);
-    [order[i], order[j]] = [order[j], order[i]];
-  }
+  random.shuffle(order);
   const t0 = Date.now();
   let lossSum = 0;
   let batches = 0;

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmConvFilterGrad } from './wasm-conv-filter-grad.js';
 import { readIdx } from '../src/io/idx.js';
-import { putImage } from './digit-images.js';
+import { digitAccuracy, putImage } from './digit-images.js';
 import { Random } from '../src/util/random.js';
 import { fileHandler } from '../src/models/tfjs-file-io.js';
 
@@ -78,15 +78,7 @@ const accuracy = evaluate(testX.shape[0]);
 console.log(`test accuracy on ${testX.shape[0]} images: ${(accuracy * 100).toFixed(2)}%`);
 
 function evaluate(count: number): number {
-  let correct = 0;
-  for (let b = 0; b < count; b += 500) {
-    const m = Math.min(500, count - b);
-    const xs = new Float32Array(m * 784);
-    for (let r = 0; r < m; r++) putImage(testX.data, b + r, xs, r * 784, 0, 0);
-    const pred = tf.tidy(() => (model.predict(tf.tensor4d(xs, [m, 28, 28, 1])) as tf.Tensor).argMax(1).dataSync());
-    for (let r = 0; r < m; r++) if (pred[r] === testY.data[b + r]) correct++;
-  }
-  return correct / count;
+  return digitAccuracy(testX.data, testY.data, count, (x) => model.predict(x) as tf.Tensor);
 }
 
 const metadata = {

@@ -38,16 +38,9 @@ const EVAL_EVERY = 150;
 await useBackend('wasm');
 const started = Date.now();
 const random = new Random(SEED);
-const shuffle = <T>(items: T[]): T[] => {
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = random.int(i + 1);
-    [items[i], items[j]] = [items[j], items[i]];
-  }
-  return items;
-};
 
 const { texts } = readLabelledTexts(DATA);
-const heldOut = shuffle(texts.map((_, i) => i)).slice(0, Math.round(texts.length * HELD_OUT)).sort((a, b) => a - b);
+const heldOut = random.shuffle(texts.map((_, i) => i)).slice(0, Math.round(texts.length * HELD_OUT)).sort((a, b) => a - b);
 const isHeldOut = new Set(heldOut);
 const train = texts.map((_, i) => i).filter((i) => !isHeldOut.has(i));
 console.log(`${texts.length} texts: ${train.length} training, ${heldOut.length} held out`);
@@ -184,7 +177,7 @@ writeFileAtomic(`${OUT}/model.bin`, writeLlama2cCheckpoint(config, weights));
 writeFileAtomic(`${OUT}/split.json`, JSON.stringify({ data: DATA, seed: SEED, heldOut }) + '\n');
 const saved = await loadLlama2c(`${OUT}/model.bin`, `${OUT}/tok.bin`);
 const heldOutLoss = textLoss(saved, heldOut.map((i) => texts[i]));
-const trainSample = shuffle([...train]).slice(0, heldOut.length);
+const trainSample = random.shuffle([...train]).slice(0, heldOut.length);
 const trainLoss = textLoss(saved, trainSample.map((i) => texts[i]));
 const greedy = saved.generate('Sorry, I', 24);
 saved.dispose();

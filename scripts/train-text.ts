@@ -31,13 +31,6 @@ const CLASS_NAMES = ['ham', 'spam'];
 await useBackend('wasm');
 const started = Date.now();
 const random = new Random(SEED);
-const shuffle = <T>(items: T[]): T[] => {
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = random.int(i + 1);
-    [items[i], items[j]] = [items[j], items[i]];
-  }
-  return items;
-};
 
 const { labels, texts } = readLabelledTexts(DATA);
 const y = labels.map((l) => {
@@ -49,7 +42,7 @@ const y = labels.map((l) => {
 // Stratified split: HELD_OUT of each class, drawn at random.
 const heldOut: number[] = [];
 for (let c = 0; c < CLASS_NAMES.length; c++) {
-  const members = shuffle(y.flatMap((label, i) => (label === c ? [i] : [])));
+  const members = random.shuffle(y.flatMap((label, i) => (label === c ? [i] : [])));
   heldOut.push(...members.slice(0, Math.round(members.length * HELD_OUT)));
 }
 heldOut.sort((a, b) => a - b);
@@ -88,14 +81,14 @@ function batchTensors(indices: number[]): { ids: tf.Tensor2D; padding: tf.Tensor
 
 /** Batches of similar length (sorted within random pools of 20 batches), in random order. */
 function epochBatches(): number[][] {
-  const order = shuffle([...train]);
+  const order = random.shuffle([...train]);
   const batches: number[][] = [];
   const pool = BATCH * 20;
   for (let p = 0; p < order.length; p += pool) {
     const sorted = order.slice(p, p + pool).sort((a, b) => encoded[a].length - encoded[b].length);
     for (let b = 0; b < sorted.length; b += BATCH) batches.push(sorted.slice(b, b + BATCH));
   }
-  return shuffle(batches);
+  return random.shuffle(batches);
 }
 
 const trainStart = Date.now();

@@ -15,7 +15,7 @@ import * as tf from '@tensorflow/tfjs';
 import { mkdirSync } from 'node:fs';
 import { useBackend } from '../src/backend.js';
 import { readIdx } from '../src/io/idx.js';
-import { putImage } from './digit-images.js';
+import { digitAccuracy, putImage } from './digit-images.js';
 import { writeFileAtomic } from '../src/io/atomic-write.js';
 import { Random } from '../src/util/random.js';
 import { applyNorm } from '../src/models/transformer/norm.js';
@@ -102,15 +102,7 @@ function forward(images: tf.Tensor4D): tf.Tensor2D {
 }
 
 function evaluate(count: number): number {
-  let correct = 0;
-  for (let b = 0; b < count; b += 500) {
-    const m = Math.min(500, count - b);
-    const xs = new Float32Array(m * 784);
-    for (let r = 0; r < m; r++) putImage(testX.data, b + r, xs, r * 784, 0, 0);
-    const pred = tf.tidy(() => forward(tf.tensor4d(xs, [m, 28, 28, 1])).argMax(1).dataSync());
-    for (let r = 0; r < m; r++) if (pred[r] === testY.data[b + r]) correct++;
-  }
-  return correct / count;
+  return digitAccuracy(testX.data, testY.data, count, forward);
 }
 
 const optimizer = tf.train.adam(PEAK_LR, 0.9, 0.999, 1e-8);
@@ -124,10 +116,7 @@ const started = Date.now();
 let step = 0;
 const log: string[] = [];
 for (let epoch = 0; epoch < EPOCHS; epoch++) {
-  for (let i = n - 1; i > 0; i--) {
-    const j = random.int(i + 1);
-    [order[i], order[j]] = [order[j], order[i]];
-  }
+  random.shuffle(order);
   const t0 = Date.now();
   let lossSum = 0;
   let batches = 0;

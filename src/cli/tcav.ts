@@ -115,11 +115,7 @@ function drawSets(pool: InputSet, runs: number, size: number, seed: number): NdA
       `lower --runs or --set-size, or raise --limit (now ${pool.count} read)`);
   }
   const random = new Random(seed);
-  const order = Array.from({ length: pool.count }, (_, i) => i);
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = random.int(i + 1);
-    [order[i], order[j]] = [order[j], order[i]];
-  }
+  const order = random.shuffle(Array.from({ length: pool.count }, (_, i) => i));
   const row = pool.inputs.data.length / pool.count;
   return Array.from({ length: runs }, (_, r) => {
     const data = new Float32Array(size * row);

@@ -41,6 +41,15 @@ export class Random {
     return Math.min(n - 1, Math.floor(this.uniform() * n));
   }
 
+  /** Shuffles `items` in place (Fisher-Yates from the end: one int(i + 1) draw per position) and returns it. */
+  shuffle<T>(items: T[]): T[] {
+    for (let i = items.length - 1; i > 0; i--) {
+      const j = this.int(i + 1);
+      [items[i], items[j]] = [items[j], items[i]];
+    }
+    return items;
+  }
+
   /** Fills `out` with normals of standard deviation `stdev` (zeros when stdev is 0, drawing nothing). */
   fillNormal(out: Float32Array, stdev: number, start = 0, end = out.length): Float32Array {
     if (stdev === 0) {

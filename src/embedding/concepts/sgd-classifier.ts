@@ -33,10 +33,7 @@ export function sgdClassifier(x: Float64Array, n: number, d: number, y: ArrayLik
   const order = Array.from({ length: n }, (_, i) => i);
   let epochs = 0;
   for (; epochs < maxEpochs; epochs++) {
-    for (let i = n - 1; i > 0; i--) {
-      const j = random.int(i + 1);
-      [order[i], order[j]] = [order[j], order[i]];
-    }
+    random.shuffle(order);
     let loss = 0;
     for (const i of order) {
       const s = y[i] > 0.5 ? 1 : -1;

@@ -39,11 +39,7 @@ export function trainCav(concept: Float32Array, random: Float32Array, dim: numbe
   }
   const random0 = new Random(options.seed ?? 0);
   const split = (n: number) => {
-    const order = Array.from({ length: n }, (_, i) => i);
-    for (let i = n - 1; i > 0; i--) {
-      const j = random0.int(i + 1);
-      [order[i], order[j]] = [order[j], order[i]];
-    }
+    const order = random0.shuffle(Array.from({ length: n }, (_, i) => i));
     const test = Math.min(n - 1, Math.round(n * testFraction));
     return { train: order.slice(test), test: order.slice(0, test) };
   };
