@@ -1,0 +1,60 @@
+import type { JsonValue } from '../attribution/result.js';
+import type { EvaluationSubject, Modality } from './subject.js';
+
+/** Options every metric takes. */
+export interface MetricOptions {
+  /** Seeds every random draw (noise, random subsets, random orderings); the same seed gives the same scores. */
+  seed?: number;
+}
+
+/** A curve per explained row over a shared x axis (deletion and insertion curves, randomisation layers). */
+export interface MetricCurves {
+  /** What the x axis is, e.g. "fraction of features removed" or "layers randomised". */
+  xLabel: string;
+  /** Names or values of the x positions. */
+  x: (number | string)[];
+  yLabel: string;
+  /** rows x positions. */
+  y: number[][];
+}
+
+/** What a metric found for one subject (a model and method over explained rows), as plain JSON data. */
+export interface MetricResultData {
+  metric: string;
+  method: string;
+  model: string;
+  modality: Modality;
+  /** One score per explained row, in the metric's own units. */
+  scores: number[];
+  /** Whether a higher score means a better explanation (ranking uses it). */
+  higherIsBetter: boolean;
+  /** Every parameter the metric ran with, defaults included. */
+  params: Record<string, JsonValue>;
+  curves?: MetricCurves;
+  /** Metric-specific extras (e.g. the randomisation test's per-layer similarities per measure). */
+  details?: Record<string, JsonValue>;
+  timeMs: number;
+}
+
+/** A metric's description, for the registry, help texts and reports. */
+export interface MetricInfo {
+  /** CLI name, e.g. "deletion". */
+  name: string;
+  category: 'faithfulness' | 'robustness' | 'complexity' | 'randomisation' | 'axiom';
+  summary: string;
+  /** The formula in one line, as reports print it. */
+  formula: string;
+  /** The paper it comes from. */
+  reference: string;
+  modalities: readonly Modality[];
+  higherIsBetter: boolean;
+}
+
+/**
+ * One metric per file, after Quantus: `new Metric().evaluate(subject, options)` scores every explained row
+ * of the subject. Metrics never see tensors or models, only the subject.
+ */
+export interface Metric<O extends MetricOptions = MetricOptions> {
+  readonly info: MetricInfo;
+  evaluate(subject: EvaluationSubject, options?: O): Promise<MetricResultData>;
+}
