@@ -99,6 +99,34 @@ export class NativeModel implements Model {
     return new NativeModel(conversion.graph, { layers: conversion.layers, ...options });
   }
 
+  /** The model's ONNX graph, read-only: its weights are the initializers (parameter randomisation reads them). */
+  get onnxGraph(): Readonly<Graph> {
+    return this.graph;
+  }
+
+  /**
+   * A new model on the same graph with some initializers replaced (same input, layers, description and
+   * threads); this model is untouched. The caller owns (and disposes) the copy.
+   */
+  withInitializers(replacements: ReadonlyMap<string, TensorValue>, description: ModelDescription = {}): NativeModel {
+    for (const [name, value] of replacements) {
+      const old = this.graph.initializers.get(name);
+      if (!old || old.shape.join() !== value.shape.join() || old.dtype !== value.dtype) {
+        throw new UsageError(`model ${this.info.name} has no ${value.dtype} initializer "${name}" of shape [${value.shape.join(', ')}]`,
+          'replace only existing initializers, with values of the same dtype and shape');
+      }
+    }
+    // Nodes and value infos are shared: nothing mutates them (autodiff works on its own clone).
+    const graph: Graph = { ...this.graph, initializers: new Map([...this.graph.initializers, ...replacements]) };
+    const { name, classNames, outputKind, preprocessing, description: text } = this.info;
+    const copy = new NativeModel(graph, {
+      name, classNames, outputKind, preprocessing, description: text, ...description,
+      threads: this.threads, layers: Object.fromEntries(this.layerOutputs),
+    });
+    copy.info.gradientsUnavailable = this.info.gradientsUnavailable;
+    return copy;
+  }
+
   supportsRule(kind: BackwardRule['kind']): boolean {
     return kind === 'standard' || kind === 'guided-backprop' || kind === 'deeplift-rescale';
   }
