@@ -1,0 +1,128 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { UsageError } from '../../../src/errors.js';
+import { randomisationGridPlot } from '../../../src/viz/evaluation/randomisation-grid.js';
+import { randomisationPicture } from '../../../src/viz/evaluation/randomisation-picture.js';
+import { scaleSaliencyMap } from '../../../src/viz/evaluation/saliency-scaling.js';
+import { similarityChart, similarityLines } from '../../../src/viz/evaluation/similarity-chart.js';
+import type { EvaluationSummary } from '../../../src/viz/evaluation/summary.js';
+import { decodePng, rgbaAt } from '../helpers.js';
+import { findAll, parseXml, texts, type XmlElement } from '../tabular/xml.js';
+import { handSummary } from './fixtures.js';
+
+function examplesOf(s: EvaluationSummary, method: string): Record<string, unknown>[] {
+  return s.results.find((r) => r.metric === 'model-parameter-randomisation' && r.method === method)!.details!.examples as Record<string, unknown>[];
+}
+
+function pngOf(el: XmlElement): { width: number; height: number; rgba: Uint8Array } {
+  const href = el.attrs.href;
+  assert.ok(href.startsWith('data:image/png;base64,'));
+  return decodePng(new Uint8Array(Buffer.from(href.slice('data:image/png;base64,'.length), 'base64')));
+}
+
+describe('randomisation test picture', () => {
+  it('scales each map as Adebayo et al. show it: |value| from the minimum to the 99th percentile, clipped', () => {
+    // |map| = [4, 1, 2, 3, 0]; numpy.percentile([0, 1, 2, 3, 4], 99) = 3 + 0.96 = 3.96.
+    const abs = scaleSaliencyMap([-4, 1, 2, -3, 0]);
+    [1, 1 / 3.96, 2 / 3.96, 3 / 3.96, 0].forEach((v, i) => assert.ok(Math.abs(abs[i] - v) < 1e-12, `value ${i}`));
+    // Shifted by the minimum: |map| = [2, 3, 6]; p50 = 3 -> (v - 2) / (3 - 2), clipped.
+    assert.deepEqual(Array.from(scaleSaliencyMap([2, -3, 6], { clipPercentile: 50 })), [0, 1, 1]);
+    // Signed: divided by the percentile of |value| (p50 of [2, 3, 6] = 3), clipped to [-1, 1].
+    assert.deepEqual(Array.from(scaleSaliencyMap([2, -3, 6], { absolute: false, clipPercentile: 50 })), [2 / 3, -1, 1]);
+    assert.deepEqual(Array.from(scaleSaliencyMap([5, 5, 5])), [0, 0, 0]);
+    const withNaN = scaleSaliencyMap([NaN, 1, 3]);
+    assert.ok(Number.isNaN(withNaN[0]) && withNaN[2] === 1);
+    assert.throws(() => scaleSaliencyMap([1], { clipPercentile: 0 }), UsageError);
+  });
+
+  it('draws a map per method and step, "original" first, each scaled on its own', () => {
+    const s = handSummary();
+    const svg = parseXml(randomisationGridPlot(s));
+    const images = findAll(svg, 'image');
+    assert.equal(images.length, s.methods.length * 5);
+    const t = texts(svg);
+    for (const step of ['original', 'logits', 'dense1', 'conv2', 'conv1']) assert.ok(t.includes(step), step);
+    for (const m of s.methods) assert.ok(t.includes(m), m);
+    // 6 x 5 maps at 14 display pixels per feature, embedded at twice that.
+    const first = images[0];
+    assert.equal(first.attrs.width, '70');
+    assert.equal(first.attrs.height, '84');
+    const png = pngOf(first);
+    assert.equal(png.width, 5 * 28);
+    assert.equal(png.height, 6 * 28);
+    // The pixel of the map's largest |value| is white, of its smallest black (grey colour map).
+    const map = (examplesOf(s, s.methods[0])[0].maps as number[][])[0].map(Math.abs);
+    const hi = map.indexOf(Math.max(...map));
+    const lo = map.indexOf(Math.min(...map));
+    const at = (p: number) => rgbaAt(png, (p % 5) * 28 + 14, Math.floor(p / 5) * 28 + 14);
+    assert.deepEqual(at(hi).slice(0, 3), [255, 255, 255]);
+    assert.deepEqual(at(lo).slice(0, 3), [0, 0, 0]);
+  });
+
+  it('adds the input column when examples carry the input, and several examples per method', () => {
+    const s = handSummary();
+    for (const m of s.methods) {
+      const ex = examplesOf(s, m);
+      ex[0].input = Array.from({ length: 30 }, (_, i) => i / 29);
+      ex.push({ ...ex[0], row: 3 });
+    }
+    const svg = parseXml(randomisationGridPlot(s, { examples: 2, imageScale: 1 }));
+    assert.equal(findAll(svg, 'image').length, s.methods.length * 2 * (1 + 5));
+    assert.ok(texts(svg).includes('input') && texts(svg).includes('row 3'));
+    const input = pngOf(findAll(svg, 'image')[0]);
+    assert.equal(input.width, 5 * 14);
+    // Stretched from its min (black, top left) to its max (white, bottom right).
+    assert.equal(rgbaAt(input, 0, 0)[0], 0);
+    assert.equal(rgbaAt(input, input.width - 1, input.height - 1)[0], 255);
+  });
+
+  it('marks a map with no finite value as NaN instead of drawing it', () => {
+    const s = handSummary();
+    const maps = examplesOf(s, 'saliency')[0].maps as (number | null)[][];
+    maps[2] = maps[2].map(() => null);
+    const svg = parseXml(randomisationGridPlot(s));
+    assert.equal(findAll(svg, 'image').length, s.methods.length * 5 - 1);
+    assert.equal(findAll(svg, 'rect').filter((r) => r.attrs.class === 'nan-map').length, 1);
+    assert.ok(texts(svg).includes('NaN'));
+  });
+
+  it('refuses maps that do not fit their shape, mismatched steps, and a summary without the test', () => {
+    const s = handSummary();
+    examplesOf(s, 'random')[0].featureShape = [5, 5];
+    assert.throws(() => randomisationGridPlot(s), (e: unknown) => e instanceof UsageError && /map 0 of example 0 of the model-parameter-randomisation result of random has 30 values, but featureShape 5 x 5 needs 25/.test(e.message));
+    const t = handSummary();
+    examplesOf(t, 'saliency')[0].steps = ['original', 'a', 'b', 'c', 'd'];
+    assert.throws(() => randomisationGridPlot(t), (e: unknown) => e instanceof UsageError && /steps of saliency/.test(e.message));
+    const none = handSummary();
+    none.results = none.results.filter((r) => r.metric !== 'model-parameter-randomisation');
+    assert.throws(() => randomisationPicture(none), (e: unknown) => e instanceof UsageError && /no randomisation test/.test(e.message));
+    assert.throws(() => randomisationGridPlot(handSummary(), { examples: 0 }), UsageError);
+  });
+
+  it('charts the mean similarity per step, a line per method, falling for a model-dependent method', () => {
+    const s = handSummary();
+    const lines = similarityLines(s, 'model-parameter-randomisation');
+    const r = s.results.find((x) => x.metric === 'model-parameter-randomisation' && x.method === 'saliency')!;
+    const mean3 = r.curves!.y.reduce((a, row) => a + (row[3] as number), 0) / r.curves!.y.length;
+    assert.ok(Math.abs(lines[1].mean[3] - mean3) < 1e-12);
+    const svg = parseXml(similarityChart(s));
+    const dots = s.methods.map((m) => findAll(findAll(svg, 'g').find((g) => g.attrs['data-method'] === m)!, 'circle'));
+    dots.forEach((d) => assert.equal(d.length, 5));
+    // SVG y grows downwards: IG falls from the top to near zero, the control stays near the top.
+    const y = (d: XmlElement[], k: number) => Number(d[k].attrs.cy);
+    assert.ok(y(dots[0], 4) > y(dots[0], 0) + 100);
+    assert.ok(Math.abs(y(dots[2], 4) - y(dots[2], 0)) < 5);
+    assert.ok(texts(svg).includes('Spearman similarity to the original explanation'));
+  });
+
+  it('stacks the grid above the similarity chart in one well-formed picture with unique ids', () => {
+    const s = handSummary();
+    const picture = randomisationPicture(s);
+    const svg = parseXml(picture);
+    assert.equal(findAll(svg, 'svg').length, 3);
+    assert.equal(findAll(svg, 'image').length, 15);
+    const ids = [...picture.matchAll(/ id="([^"]+)"/g)].map((m) => m[1]);
+    assert.equal(new Set(ids).size, ids.length);
+    for (const m of picture.matchAll(/url\(#([^)]+)\)/g)) assert.ok(ids.includes(m[1]), m[1]);
+  });
+});
