@@ -11,6 +11,6 @@ import type { AttackOptions, AttackResult } from './types.js';
  * up the loss of `label` (untargeted, default the model's prediction) or down the loss of `target`
  * (targeted), clipped to the valid range.
  */
-export function fgsm(model: Model, inputs: InputLike, options: AttackOptions): Promise<AttackResult> {
+export async function fgsm(model: Model, inputs: InputLike, options: AttackOptions): Promise<AttackResult> {
   return runGradientAttack(model, inputs, options, { method: 'fgsm', steps: 1, stepSize: options?.epsilon, randomStart: false, seed: 0 });
 }

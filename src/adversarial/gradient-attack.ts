@@ -10,7 +10,7 @@ import { AttackResult, ATTACK_NORMS, type AttackMethod, type AttackNorm, type Cl
 export const DEFAULT_ATTACK_BATCH_SIZE = 128;
 /** Inputs may sit this far outside the range (float rounding of a preprocessing) and are clipped into it. */
 const RANGE_TOLERANCE = 1e-5;
-/** Keeps the L2 direction finite where the gradient vanishes (as cleverhans' avoid_zero_div). */
+/** Keeps divisions by a row's L2 norm finite where the row is zero (as cleverhans' avoid_zero_div). */
 const AVOID_ZERO_DIV = 1e-12;
 
 /** The iterative attack both FGSM (one step of size epsilon, no random start) and PGD run. */
@@ -214,9 +214,28 @@ function crossEntropy(model: Model, classes: Int32Array): (output: tf.Tensor) =>
 /** One step of size `stepSize` along the loss gradient, then the projection onto the ball and the range. */
 function step(current: tf.Tensor, anchor: tf.Tensor, gradient: tf.Tensor,
   o: Checked & { stepSize: number; ascend: boolean }): tf.Tensor {
-  const direction = o.norm === 'linf' ? tf.sign(gradient) : tf.div(gradient, rowNorm(gradient));
+  const direction = o.norm === 'linf' ? exactSign(gradient) : unitRows(gradient);
   const moved = tf.add(current, tf.mul(direction, o.ascend ? o.stepSize : -o.stepSize));
   return project(moved, anchor, o.epsilon, o.norm, o.range);
+}
+
+/**
+ * sign(t) without tf.sign: TF.js wasm's Sign kernel returns 0 for |t| below about 1e-7, and the loss
+ * gradient of a confidently classified input is that small.
+ */
+function exactSign(t: tf.Tensor): tf.Tensor {
+  return tf.sub(tf.cast(tf.greater(t, 0), 'float32'), tf.cast(tf.less(t, 0), 'float32'));
+}
+
+/**
+ * Each row divided by its L2 norm; rows are first divided by their largest |value|, so the squares of a
+ * tiny gradient do not underflow (an all-zero row stays zero).
+ */
+function unitRows(t: tf.Tensor): tf.Tensor {
+  const axes = t.shape.slice(1).map((_, i) => i + 1);
+  const largest = tf.max(tf.abs(t), axes, true);
+  const scaled = tf.div(t, tf.where(tf.greater(largest, 0), largest, tf.onesLike(largest)));
+  return tf.div(scaled, rowNorm(scaled));
 }
 
 /** Per-row L2 norm, shaped to broadcast against the rows (at least AVOID_ZERO_DIV). */

@@ -12,7 +12,7 @@ import type { AttackResult, PgdOptions } from './types.js';
  * `label` (untargeted) and descending for `target` (targeted), and P_eps the projection onto the epsilon
  * ball (clipping per value for L-inf, rescaling the row for L2). Defaults: 40 steps of 2.5 * epsilon / steps.
  */
-export function pgd(model: Model, inputs: InputLike, options: PgdOptions): Promise<AttackResult> {
+export async function pgd(model: Model, inputs: InputLike, options: PgdOptions): Promise<AttackResult> {
   checkAttackOptions(model, options);
   return runGradientAttack(model, inputs, options, pgdPlan(options));
 }
