@@ -48,6 +48,8 @@ export interface MetricInfo {
   reference: string;
   modalities: readonly Modality[];
   higherIsBetter: boolean;
+  /** Changes the model or re-explains under another model, so needs a `ModelBackedSubject`. */
+  needsModel?: boolean;
 }
 
 /**
