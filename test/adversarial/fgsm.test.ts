@@ -44,7 +44,7 @@ const close = (a: ArrayLike<number>, b: ArrayLike<number>, tol = 1e-6) => {
 };
 
 describe('fgsm', () => {
-  before(async () => useBackend('cpu'));
+  before(async () => useBackend('wasm'));
 
   it('on a 2-class linear softmax model moves each value by epsilon * sign(w_other - w_label) (L-inf)', async () => {
     const model = linear(2);
@@ -122,6 +122,18 @@ describe('fgsm', () => {
     for (const v of result.adversarial) assert.ok(v >= -1 && v <= 1);
     assert.deepEqual(result.range, [-1, 1]);
     assert.ok(result.perturbationNorms.linf[0] <= 0.5 + 1e-7);
+  });
+
+  it('moves a confidently classified input by the full epsilon, though its loss gradient is ~1e-17', async () => {
+    // Logits 15x the base model's: margin 42, p(other) ~ 1e-18, so every gradient value is far below float32's 1e-7 of 1.
+    const w = tf.tensor2d(W[0].flatMap((v, i) => [15 * v, 15 * W[1][i]]), [D, 2]);
+    const model = new FunctionModel((x) => tf.matMul(tf.reshape(x, [-1, D]), w), { inputShape: [D], numOutputs: 2, outputKind: 'logits' });
+    const x = { shape: [1, D], data: Float32Array.from([0.9, 0.1, 0.5, 0.9, 0.1, 0.5]) };
+    for (const norm of ['linf', 'l2'] as const) {
+      const result = await fgsm(model, x, { epsilon: 0.05, norm, label: 0 });
+      assert.equal(result.prediction[0], 0);
+      assert.ok(Math.abs(result.perturbationNorms[norm][0] - 0.05) < 1e-6, `${norm}: ${result.perturbationNorms[norm][0]}`);
+    }
   });
 
   it('refuses bad input with a clear message', async () => {
