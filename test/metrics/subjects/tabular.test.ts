@@ -100,7 +100,7 @@ describe('tabular subject on the demo models', () => {
     const pb = await model.predict(bg);
     const scores = await subject.score(Array.from({ length: 4 }, (_, row) => ({ row, kind: 'remove' as const, mask: new Uint8Array(61) })));
     for (let r = 0; r < 4; r++) {
-      const t = subject.targets[r];
+      const t: number = subject.targets[r];
       assert.equal(t, p.data[2 * r] >= p.data[2 * r + 1] ? 0 : 1);
       assert.ok(Math.abs(scores[r] - p.data[2 * r + t]) < 1e-6);
       let mean = 0;
