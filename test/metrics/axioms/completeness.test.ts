@@ -1,5 +1,11 @@
-import { describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { useBackend } from '../../../src/backend.js';
+import { loadModel } from '../../../src/models/load.js';
+import type { Model } from '../../../src/models/model.js';
+import { readIdx } from '../../../src/io/idx.js';
+import { createImageSubject } from '../../../src/metrics/subjects/image.js';
 import { Completeness } from '../../../src/metrics/axioms/completeness.js';
 import { FunctionSubject } from '../robustness/function-subject.js';
 
@@ -35,5 +41,39 @@ describe('completeness', () => {
     });
     const result = await new Completeness().evaluate(subject);
     assert.deepEqual(result.scores, [0, 0]);
+  });
+});
+
+describe('completeness on the digit model', () => {
+  let model: Model;
+  const images = readIdx('data/mnist/t10k-images-idx3-ubyte.gz');
+  const rows = 4;
+  const digits = { shape: [rows, 28, 28, 1], data: Float32Array.from(images.data.subarray(0, rows * 784), (v) => v / 255) };
+  before(async () => {
+    await useBackend('wasm');
+    model = await loadModel('digits');
+  });
+
+  it("integrated gradients' gap shrinks with more steps, while saliency's stays large", async () => {
+    const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+    const gaps: number[] = [];
+    for (const steps of [2, 8, 32]) {
+      const subject = await createImageSubject(model, digits, 'integrated-gradients', { methodOptions: { steps, integration: 'riemann-middle' } });
+      const result = await new Completeness().evaluate(subject);
+      // The gap is the method's own convergence delta: the subject's f(x) - f(0) is the model's.
+      const x = tf.tensor(digits.data, digits.shape);
+      const zero = tf.zerosLike(x);
+      const [fx, f0] = [await model.forward(x), await model.forward(zero)];
+      const [fxData, f0Data] = [await fx.array(), await f0.array()];
+      tf.dispose([x, zero, fx, f0]);
+      (result.details!.outputChanges as number[]).forEach((change, r) => {
+        const t = subject.targets[r];
+        assert.ok(Math.abs(change - (fxData[r][t] - f0Data[r][t])) < 1e-4, `row ${r}: ${change}`);
+      });
+      gaps.push(mean(result.scores));
+    }
+    assert.ok(gaps[1] < gaps[0] && gaps[2] < gaps[1], `IG gaps by steps 2, 8, 32: ${gaps}`);
+    const saliency = await new Completeness().evaluate(await createImageSubject(model, digits, 'saliency'));
+    assert.ok(mean(saliency.scores) > 10 * gaps[2], `saliency ${mean(saliency.scores)} vs IG(32) ${gaps[2]}`);
   });
 });
