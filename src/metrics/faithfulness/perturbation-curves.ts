@@ -31,6 +31,8 @@ export interface PerturbationCurveOptions extends MetricOptions {
 export interface PerturbationCurveRun {
   scores: number[];
   curves: MetricCurves;
+  /** Each row's curve at its own points (before any interpolation onto a shared grid). */
+  rawCurves: number[][];
   params: Record<string, JsonValue>;
   details: Record<string, JsonValue>;
 }
@@ -41,7 +43,7 @@ export interface PerturbationCurveRun {
  * score is the area under that curve over the fraction of features in [0, 1] (trapezoid rule).
  */
 export async function perturbationCurves(subject: EvaluationSubject, mode: 'deletion' | 'insertion',
-  options: PerturbationCurveOptions): Promise<PerturbationCurveRun> {
+  options: PerturbationCurveOptions, stage: string = mode): Promise<PerturbationCurveRun> {
   const order = checkChoice(options.order ?? 'most-relevant-first', 'order', FEATURE_ORDERS);
   const steps = checkPositiveInteger(options.steps ?? 50, 'steps', 50);
   const featuresPerStep = options.featuresPerStep === undefined ? undefined : checkPositiveInteger(options.featuresPerStep, 'featuresPerStep', 1);
@@ -49,7 +51,7 @@ export async function perturbationCurves(subject: EvaluationSubject, mode: 'dele
   const normalise = checkChoice(options.normalise ?? 'none', 'normalise', ['none', 'unperturbed'] as const);
   const abs = options.abs ?? false;
   const seed = checkSeed(options.seed ?? 0);
-  checkRowsHaveFeatures(mode, subject.rows, (r) => subject.features(r));
+  checkRowsHaveFeatures(stage, subject.rows, (r) => subject.features(r));
 
   const random = new Random(seed);
   const orders: Int32Array[] = [];
@@ -75,7 +77,7 @@ export async function perturbationCurves(subject: EvaluationSubject, mode: 'dele
     const mask = new Uint8Array(features).fill(mode === 'deletion' ? 0 : 1);
     for (let i = 0; i < k; i++) mask[ranked[i]] = mode === 'deletion' ? 1 : 0;
     return { row, kind: 'remove', mask, baseline };
-  }, mode);
+  }, stage);
 
   const scores: number[] = [];
   const rowX: number[][] = [];
@@ -107,6 +109,7 @@ export async function perturbationCurves(subject: EvaluationSubject, mode: 'dele
   return {
     scores,
     curves,
+    rawCurves: rowY,
     params: { order, steps, featuresPerStep: featuresPerStep ?? null, baseline, normalise, abs, seed },
     details: {
       unperturbedScores: unperturbed,
