@@ -56,14 +56,28 @@ function image(svg: Svg, x: number, y: number, w: number, h: number, picture: Im
   svg.raw(`<image x="${num(x)}" y="${num(y)}" width="${num(w)}" height="${num(h)}" preserveAspectRatio="none" style="image-rendering:pixelated" href="${pngDataUri(picture)}"><title>${escapeXml(label)}</title></image>`);
 }
 
-/**
- * The randomisation test's picture after Adebayo et al. (2018), Figure 2: a row per method (and example
- * input), a column for the explanation under the original model, then one per randomisation step (for
- * cascading randomisation: the top layer first, then each layer below it too, up to all layers). Each
- * map is scaled on its own (|value|, clipped at its 99th percentile) so structure shows whatever the
- * gradients' size; a map with no finite value is a grey cell marked NaN.
- */
-export function randomisationGridPlot(summary: EvaluationSummary, options: RandomisationGridOptions = {}): string {
+interface GridLayout {
+  metric: string;
+  results: EvaluationSummary['results'];
+  rows: { method: string; example: RandomisationExample }[];
+  steps: string[];
+  withInput: boolean;
+  cellW: number;
+  cellH: number;
+  labelW: number;
+  left: number;
+  top: number;
+  rowGap: number;
+  legendH: number;
+  width: number;
+  height: number;
+  /** Left edge of column c (the input column first when there is one). */
+  colX: (c: number) => number;
+  stepStart: number;
+}
+
+/** Where everything of the grid goes; shared with the similarity chart, whose points sit under their columns. */
+function gridLayout(summary: EvaluationSummary, options: RandomisationGridOptions): GridLayout {
   checkEvaluationSummary(summary);
   const available = randomisationMetrics(summary);
   if (available.length === 0) {
@@ -74,11 +88,6 @@ export function randomisationGridPlot(summary: EvaluationSummary, options: Rando
   if (!available.includes(metric)) throw new UsageError(`metric ${metric} kept no example maps`, `draw one of: ${available.join(', ')}`);
   const perMethod = options.examples ?? 1;
   if (!Number.isInteger(perMethod) || perMethod < 1) throw new UsageError(`examples ${perMethod} is not a positive integer`, 'draw at least one example row per method');
-  const absolute = options.absolute ?? true;
-  const colormap = options.colormap ?? (absolute ? 'gray' : 'rdbu_r');
-  const imageScale = options.imageScale ?? 2;
-  if (!(Number.isInteger(imageScale) && imageScale >= 1 && imageScale <= 8)) throw new UsageError(`image scale ${imageScale} is not a whole number from 1 to 8`, 'use 1 or 2');
-
   const results = summary.results.filter((r) => r.metric === metric)
     .sort((a, b) => summary.methods.indexOf(a.method) - summary.methods.indexOf(b.method));
   const rows: { method: string; example: RandomisationExample }[] = [];
@@ -107,6 +116,30 @@ export function randomisationGridPlot(summary: EvaluationSummary, options: Rando
   const legendH = 70;
   const width = Math.max(left + columns * (cellW + gap) + 10, 420);
   const height = top + rows.length * (cellH + rowGap) + legendH;
+  const colX = (c: number) => left + c * (cellW + gap);
+  return { metric, results, rows, steps, withInput, cellW, cellH, labelW, left, top, rowGap, legendH, width, height, colX, stepStart: withInput ? 1 : 0 };
+}
+
+/** The grid's width and the centre of each randomisation step's column, in pixels. */
+export function randomisationStepCentres(summary: EvaluationSummary, options: RandomisationGridOptions = {}): { width: number; centres: number[] } {
+  const g = gridLayout(summary, options);
+  return { width: g.width, centres: g.steps.map((_, s) => g.colX(g.stepStart + s) + g.cellW / 2) };
+}
+
+/**
+ * The randomisation test's picture after Adebayo et al. (2018), Figure 2: a row per method (and example
+ * input), a column for the explanation under the original model, then one per randomisation step (for
+ * cascading randomisation: the top layer first, then each layer below it too, up to all layers). Each
+ * map is scaled on its own (|value|, clipped at its 99th percentile) so structure shows whatever the
+ * gradients' size; a map with no finite value is a grey cell marked NaN.
+ */
+export function randomisationGridPlot(summary: EvaluationSummary, options: RandomisationGridOptions = {}): string {
+  const { metric, results, rows, steps, withInput, cellW, cellH, labelW, left, top, rowGap, legendH, width, height, colX, stepStart } = gridLayout(summary, options);
+  const absolute = options.absolute ?? true;
+  const colormap = options.colormap ?? (absolute ? 'gray' : 'rdbu_r');
+  const imageScale = options.imageScale ?? 2;
+  if (!(Number.isInteger(imageScale) && imageScale >= 1 && imageScale <= 8)) throw new UsageError(`image scale ${imageScale} is not a whole number from 1 to 8`, 'use 1 or 2');
+  const target = options.cellSize ?? 84;
   const params = results[0].params;
   const mode = typeof params.mode === 'string' ? params.mode : undefined;
   const svg = new Svg(width, height, `${metric}${mode ? ` (${mode})` : ''} of ${summary.methods.join(', ')} on ${summary.model}`);
@@ -118,8 +151,6 @@ export function randomisationGridPlot(summary: EvaluationSummary, options: Rando
     : 'the original model, then layers randomised from the output down, cumulatively';
   svg.text(width / 2, 37, fitText(how, width - 16, 11), { size: 11, anchor: 'middle', fill: MUTED });
 
-  const colX = (c: number) => left + c * (cellW + gap);
-  const stepStart = withInput ? 1 : 0;
   // A bracket over the randomised steps says which way the randomisation runs.
   if (steps.length > 1) {
     const x1 = colX(stepStart + 1);
@@ -130,7 +161,7 @@ export function randomisationGridPlot(summary: EvaluationSummary, options: Rando
   }
   const headers = [...(withInput ? ['input'] : []), ...steps];
   headers.forEach((name, c) => {
-    svg.text(colX(c) + cellW / 2, 81, fitText(name, cellW + gap - 2, 11), { size: 11, anchor: 'middle', fill: INK, bold: c === stepStart });
+    svg.text(colX(c) + cellW / 2, 81, fitText(name, colX(1) - colX(0) - 2, 11), { size: 11, anchor: 'middle', fill: INK, bold: c === stepStart });
   });
 
   rows.forEach(({ method, example }, r) => {

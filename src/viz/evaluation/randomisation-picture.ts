@@ -1,7 +1,7 @@
 import { UsageError } from '../../errors.js';
 import { Svg } from '../tabular/svg.js';
 import { randomisationMetrics, similarityMetrics } from './randomisation-examples.js';
-import { randomisationGridPlot, type RandomisationGridOptions } from './randomisation-grid.js';
+import { randomisationGridPlot, randomisationStepCentres, type RandomisationGridOptions } from './randomisation-grid.js';
 import { similarityChart } from './similarity-chart.js';
 import type { EvaluationSummary } from './summary.js';
 
@@ -47,10 +47,11 @@ export function randomisationPicture(summary: EvaluationSummary, options: Random
       'evaluate with --metrics randomisation on an image model (TF.js or ONNX) to get the randomisation picture');
   }
   const parts: string[] = [];
-  if (withMaps.includes(metric)) parts.push(randomisationGridPlot(summary, { ...options, metric }));
+  const grid = withMaps.includes(metric) ? randomisationStepCentres(summary, { ...options, metric }) : undefined;
+  if (grid) parts.push(randomisationGridPlot(summary, { ...options, metric }));
   if (withSimilarity.includes(metric)) {
-    const gridWidth = parts.length ? svgSize(parts[0]).width : 560;
-    parts.push(similarityChart(summary, { metric, width: Math.max(420, Math.min(gridWidth, 720)) }));
+    // Under the grid, each step's point sits under its column of maps.
+    parts.push(similarityChart(summary, grid ? { metric, width: grid.width, stepCentres: grid.centres } : { metric }));
   }
   if (parts.length === 0) throw new UsageError(`metric ${metric} has neither example maps nor similarities per step`, 'draw the model parameter randomisation result');
   return parts.length === 1 ? parts[0] : stackSvgs(parts, `randomisation test of ${summary.methods.join(', ')} on ${summary.model}`);

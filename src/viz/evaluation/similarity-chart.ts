@@ -23,6 +23,8 @@ export interface SimilarityChartOptions {
   width?: number;
   /** Height of the plotting area, default 200 pixels. */
   plotHeight?: number;
+  /** x of each step in pixels (to sit under the columns of the randomisation grid); default evenly spaced. */
+  stepCentres?: readonly number[];
 }
 
 /** Every method's mean similarity per step under `metric`. */
@@ -73,21 +75,27 @@ export function similarityChart(summary: EvaluationSummary, options: SimilarityC
   const yhi = Math.max(1, ...values);
   const top = 40;
   const bottom = top + plotHeight;
-  const left = 30 + yTickWidth(ylo, yhi, plotHeight) + 12;
+  const axisRoom = 30 + yTickWidth(ylo, yhi, plotHeight) + 12;
+  const given = options.stepCentres;
+  if (given && given.length !== steps.length) throw new UsageError(`${given.length} step positions for ${steps.length} steps`, 'give one x position per randomisation step');
+  const givenSlot = given && given.length > 1 ? given[1] - given[0] : 80;
+  // Given positions are used when they leave room for the y axis and fit the width.
+  const aligned = given && given[0] - givenSlot / 2 >= axisRoom && given[given.length - 1] + givenSlot / 2 <= width ? given : undefined;
+  const left = aligned ? aligned[0] - givenSlot / 2 : axisRoom;
   const labelW = Math.max(...lines.map((l) => textWidth(l.method, 11))) + 40;
   const legendCols = Math.max(1, Math.floor((width - left) / labelW));
   const legendRows = Math.ceil(lines.length / legendCols);
   const height = bottom + 48 + legendRows * 17 + (values.length ? 0 : 0) + 6;
-  const right = width - 24;
+  const right = aligned ? aligned[aligned.length - 1] + givenSlot / 2 : width - 24;
   const svg = new Svg(width, height, `${yLabel} per randomisation step, ${summary.model}`);
   svg.text(width / 2, 19, fitText(`${yLabel} to the original explanation`, width - 16, 14, true), { size: 14, anchor: 'middle', bold: true, fill: INK });
 
-  const slot = (right - left) / steps.length;
-  const xAt = (k: number) => left + slot * (k + 0.5);
+  const slot = aligned ? givenSlot : (right - left) / steps.length;
+  const xAt = (k: number) => (aligned ? aligned[k] : left + slot * (k + 0.5));
   const sy = new LinearScale(ylo, yhi, bottom, top);
   const ticks = niceTicks(ylo, yhi, 4);
   for (const t of ticks) svg.line(left, sy.map(t), right, sy.map(t), { stroke: t === 0 ? '#999999' : '#eeeeee', 'stroke-dasharray': t === 0 ? '4 3' : undefined });
-  drawYAxis(svg, sy, left - 4, { ticks, label: fitText(yLabel, plotHeight, 12), labelX: 16 });
+  drawYAxis(svg, sy, left - 4, { ticks, label: fitText(yLabel, plotHeight, 12), labelX: left - axisRoom + 16 });
   svg.line(left, bottom + 4, right, bottom + 4, { stroke: AXIS });
   steps.forEach((s, k) => {
     svg.line(xAt(k), bottom + 4, xAt(k), bottom + 8, { stroke: AXIS });

@@ -121,6 +121,11 @@ describe('randomisation test picture', () => {
     const svg = parseXml(picture);
     assert.equal(findAll(svg, 'svg').length, 3);
     assert.equal(findAll(svg, 'image').length, 15);
+    // Each step's similarity point sits under its column of maps.
+    const [grid, chart] = findAll(svg, 'svg').slice(1);
+    const columns = findAll(grid, 'image').slice(0, 5).map((im) => Number(im.attrs.x) + Number(im.attrs.width) / 2);
+    const dots = findAll(findAll(chart, 'g').find((g) => g.attrs['data-method'] === 'saliency')!, 'circle').map((c) => Number(c.attrs.cx));
+    dots.forEach((x, k) => assert.ok(Math.abs(x - columns[k]) < 0.02, `step ${k}: ${x} vs ${columns[k]}`));
     const ids = [...picture.matchAll(/ id="([^"]+)"/g)].map((m) => m[1]);
     assert.equal(new Set(ids).size, ids.length);
     for (const m of picture.matchAll(/url\(#([^)]+)\)/g)) assert.ok(ids.includes(m[1]), m[1]);
