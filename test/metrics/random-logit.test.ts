@@ -1,18 +1,15 @@
-import { describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { RandomLogit, spearmanCorrelation } from '../../src/metrics/randomisation/random-logit.js';
+import { useBackend } from '../../src/backend.js';
+import { loadModel } from '../../src/models/load.js';
+import type { Model } from '../../src/models/model.js';
+import { readIdx } from '../../src/io/idx.js';
+import { createImageSubject } from '../../src/metrics/subjects/image.js';
+import { RandomLogit } from '../../src/metrics/randomisation/random-logit.js';
+import { spearmanCorrelation } from '../../src/metrics/similarity/index.js';
 import { FunctionSubject } from './robustness/function-subject.js';
 
 describe('random-logit test', () => {
-  it("Spearman's rho matches scipy.stats.spearmanr, ties included", () => {
-    // scipy.stats.spearmanr(a, b)[0]
-    assert.ok(Math.abs(spearmanCorrelation([3, 1, 2, 2, 5], [1, 2, 2, 4, 3]) - 0.026315789473684213) < 1e-12);
-    assert.ok(Math.abs(spearmanCorrelation([0.1, 0.4, -0.3, 0.4, 0.2, 0.9], [0.2, -0.1, 0.0, 0.5, 0.3, 0.8]) - 0.550782483869826) < 1e-12);
-    assert.equal(spearmanCorrelation([1, 2, 3], [10, 20, 30]), 1);
-    assert.equal(spearmanCorrelation([1, 2, 3], [3, 2, 1]), -1);
-    assert.ok(Number.isNaN(spearmanCorrelation([1, 1, 1], [1, 2, 3])));
-  });
-
   it('compares the explanation of the target with that of a random other class (seeded, never the target)', async () => {
     // A linear 3-class model explained by its exact attribution W[t] * x.
     const W = [[1, 2, 3, 4], [4, 3, 2, 1], [1, -1, 1, -1]];
@@ -46,8 +43,42 @@ describe('random-logit test', () => {
     assert.notDeepEqual(other.details, result.details);
   });
 
-  it('refuses a model with one output', async () => {
+  it('refuses a model with one output, and picture measures on maps that are not pictures', async () => {
     const subject = new FunctionSubject({ inputs: [[1]], numOutputs: 1, targets: [0], forward: () => [0], explain: (x) => x });
     await assert.rejects(new RandomLogit().evaluate(subject), /compares the explanations of two classes/);
+    const tabular = new FunctionSubject({ inputs: [[1, 2, 3]], numOutputs: 2, targets: [0], forward: () => [0, 1], explain: (x) => x });
+    await assert.rejects(new RandomLogit().evaluate(tabular, { similarity: 'ssim' }), /compares maps as pictures/);
+    await assert.rejects(new RandomLogit().evaluate(tabular, { similarity: 'cosine' as never }), /unknown similarity measure "cosine"/);
+  });
+});
+
+describe('random-logit test on the digit model (Sixt et al. 2020)', () => {
+  let model: Model;
+  const images = readIdx('data/mnist/t10k-images-idx3-ubyte.gz');
+  const rows = 8;
+  const digits = { shape: [rows, 28, 28, 1], data: Float32Array.from(images.data.subarray(0, rows * 784), (v) => v / 255) };
+  before(async () => {
+    await useBackend('wasm');
+    model = await loadModel('digits');
+  });
+
+  it('guided backprop explains any class alike, while signed gradients and grad-cam depend on the class', async () => {
+    const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+    const measured: Record<string, number> = {};
+    for (const [label, method, methodOptions] of [
+      ['guided-backprop', 'guided-backprop', {}],
+      ['gradient (signed)', 'saliency', { abs: false }],
+      ['grad-cam', 'grad-cam', { layer: 'conv2' }],
+    ] as const) {
+      const subject = await createImageSubject(model, digits, method, { methodOptions });
+      measured[label] = mean((await new RandomLogit().evaluate(subject)).scores);
+      if (label === 'guided-backprop') {
+        const ssim = await new RandomLogit().evaluate(subject, { similarity: 'ssim' });
+        assert.equal(ssim.params.similarity, 'ssim');
+        assert.ok(mean(ssim.scores) > 0.5, `guided backprop SSIM ${mean(ssim.scores)}`);
+      }
+    }
+    assert.ok(measured['guided-backprop'] > 0.5, JSON.stringify(measured));
+    assert.ok(measured['gradient (signed)'] < 0.2 && measured['grad-cam'] < 0.2, JSON.stringify(measured));
   });
 });

@@ -1,9 +1,12 @@
 import { UsageError } from '../../errors.js';
 import type { Metric, MetricInfo, MetricOptions, MetricResultData } from '../metric.js';
-import type { EvaluationSubject, Perturbation } from '../subject.js';
+import { isModelBacked, type EvaluationSubject, type Perturbation } from '../subject.js';
 import { rowRandoms } from '../robustness/noisy-inputs.js';
+import { similarity, SIMILARITY_MEASURES, SPATIAL_MEASURES, type SimilarityMeasure } from '../similarity/index.js';
 
 export interface RandomLogitOptions extends MetricOptions {
+  /** How the two maps are compared: 'spearman' (default, any modality), or 'ssim' / 'hog' (image maps). */
+  similarity?: SimilarityMeasure;
   /** Use |a| of both maps (what a heatmap shows). Default false. */
   absolute?: boolean;
 }
@@ -12,9 +15,9 @@ export interface RandomLogitOptions extends MetricOptions {
  * Random-logit test (Sixt et al. 2020, "When Explanations Lie: Why Many Modified BP Attributions Fail";
  * Quantus RandomLogit): the explanation of the explained class should differ from that of another class,
  * so the similarity sim(a(x, y), a(x, y')) with y' drawn uniformly from the other classes (seeded, per row)
- * should be low. Similarity: Spearman rank correlation over features (average ranks for ties). Lower is
- * better. Quantus's default similarity is SSIM on images, which does not exist for tabular rows and token
- * sequences; the rank correlation applies to all three.
+ * should be low. Similarity: Spearman rank correlation over features (average ranks for ties) by default,
+ * SSIM or HOG similarity on image maps. Lower is better. Quantus's default is SSIM, which needs a picture;
+ * the rank correlation applies to tabular rows and token sequences too.
  */
 export class RandomLogit implements Metric<RandomLogitOptions> {
   readonly info: MetricInfo = {
@@ -36,6 +39,18 @@ export class RandomLogit implements Metric<RandomLogitOptions> {
     }
     const seed = options.seed ?? 0;
     const absolute = options.absolute ?? false;
+    const measure = options.similarity ?? 'spearman';
+    if (!SIMILARITY_MEASURES.includes(measure)) {
+      throw new UsageError(`unknown similarity measure "${String(measure)}"`, `choose one of: ${SIMILARITY_MEASURES.join(', ')}`);
+    }
+    let shape: number[] = [];
+    if (SPATIAL_MEASURES.includes(measure)) {
+      if (subject.modality !== 'image' || !isModelBacked(subject)) {
+        throw new UsageError(`similarity ${measure} compares maps as pictures, and ${subject.model}'s ${subject.modality} explanations are not pictures`,
+          "use similarity: 'spearman'");
+      }
+      shape = subject.featureShape;
+    }
     const randoms = rowRandoms(seed, subject.rows);
     const otherClasses = new Int32Array(subject.rows);
     const perturbations: Perturbation[] = [];
@@ -48,7 +63,7 @@ export class RandomLogit implements Metric<RandomLogitOptions> {
     const explained = await subject.explain(perturbations, otherClasses);
     subject.onProgress?.(subject.rows, subject.rows, name);
     const prepare = (a: Float64Array) => (absolute ? a.map(Math.abs) : a);
-    const scores = explained.map((other, row) => spearmanCorrelation(prepare(subject.attribution(row)), prepare(other)));
+    const scores = explained.map((other, row) => similarity(measure, prepare(subject.attribution(row)), prepare(other), shape));
     return {
       metric: name,
       method: subject.method,
@@ -56,42 +71,9 @@ export class RandomLogit implements Metric<RandomLogitOptions> {
       modality: subject.modality,
       scores,
       higherIsBetter: false,
-      params: { similarity: 'spearman', absolute, seed },
+      params: { similarity: measure, absolute, seed },
       details: { otherClasses: Array.from(otherClasses) },
       timeMs: performance.now() - start,
     };
   }
-}
-
-/** Spearman's rho: the Pearson correlation of the ranks (ties get their average rank); NaN when either map is constant, as scipy. */
-export function spearmanCorrelation(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  const ra = averageRanks(a);
-  const rb = averageRanks(b);
-  const n = ra.length;
-  const mean = (n + 1) / 2;
-  let covariance = 0;
-  let varianceA = 0;
-  let varianceB = 0;
-  for (let i = 0; i < n; i++) {
-    const da = ra[i] - mean;
-    const db = rb[i] - mean;
-    covariance += da * db;
-    varianceA += da * da;
-    varianceB += db * db;
-  }
-  return varianceA > 0 && varianceB > 0 ? covariance / Math.sqrt(varianceA * varianceB) : Number.NaN;
-}
-
-/** 1-based ranks, tied values sharing the mean of the ranks they span. */
-function averageRanks(values: ArrayLike<number>): Float64Array {
-  const order = Array.from({ length: values.length }, (_, i) => i).sort((i, j) => values[i] - values[j]);
-  const ranks = new Float64Array(values.length);
-  for (let start = 0; start < order.length;) {
-    let end = start + 1;
-    while (end < order.length && values[order[end]] === values[order[start]]) end++;
-    const rank = (start + 1 + end) / 2;
-    for (let k = start; k < end; k++) ranks[order[k]] = rank;
-    start = end;
-  }
-  return ranks;
 }
