@@ -12,6 +12,7 @@ import { tcavSpec, runTcav } from './tcav.js';
 import { projectSpec, runProject } from './project.js';
 import { neighborsSpec, runNeighbors } from './neighbors.js';
 import { directionSpec, runDirection } from './direction.js';
+import { attackSpec, runAttack } from './attack.js';
 
 interface Command {
   spec: CommandSpec;
@@ -30,6 +31,7 @@ const COMMANDS: Command[] = [
   { spec: neighborsSpec, run: runNeighbors },
   { spec: directionSpec, run: runDirection },
   { spec: tcavSpec, run: runTcav },
+  { spec: attackSpec, run: runAttack },
 ];
 
 function version(): string {
