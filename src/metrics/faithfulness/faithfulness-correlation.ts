@@ -4,7 +4,7 @@ import { Random, checkSeed } from '../../util/random.js';
 import type { Metric, MetricInfo, MetricOptions, MetricResultData } from '../metric.js';
 import { maskOf, type EvaluationSubject, type Perturbation, type RemovalBaseline } from '../subject.js';
 import { checkBaselineOption, checkPositiveInteger, checkRowsHaveFeatures } from './check-options.js';
-import { pearson } from './pearson.js';
+import { pearsonCorrelation } from '../similarity/pearson.js';
 import { randomSubset } from './random-subset.js';
 import { scoreInChunks } from './score-in-chunks.js';
 
@@ -45,6 +45,7 @@ export class FaithfulnessCorrelation implements Metric<FaithfulnessCorrelationOp
   async evaluate(subject: EvaluationSubject, options: FaithfulnessCorrelationOptions = {}): Promise<MetricResultData> {
     const start = performance.now();
     const samples = checkPositiveInteger(options.samples ?? 100, 'samples', 100);
+    if (samples < 2) throw new UsageError(`samples must be at least 2 for a correlation, got ${samples}`, 'pass e.g. samples: 100');
     const fixedSize = options.subsetSize === undefined ? undefined : checkPositiveInteger(options.subsetSize, 'subsetSize', 224);
     const baseline = checkBaselineOption(options.baseline) ?? subject.baseline;
     const abs = options.abs ?? false;
@@ -86,7 +87,7 @@ export class FaithfulnessCorrelation implements Metric<FaithfulnessCorrelationOp
     for (let r = 0; r < subject.rows; r++) {
       const full = outputs[r * perRow];
       const drops = Float64Array.from({ length: samples }, (_, s) => full - outputs[r * perRow + s + 1]);
-      scores.push(pearson(sums.subarray(r * samples, (r + 1) * samples), drops));
+      scores.push(pearsonCorrelation(sums.subarray(r * samples, (r + 1) * samples), drops));
     }
     const params: Record<string, JsonValue> = { samples, subsetSize: fixedSize ?? null, baseline, abs, seed };
     return {

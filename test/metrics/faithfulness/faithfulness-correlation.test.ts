@@ -5,7 +5,7 @@ import { useBackend } from '../../../src/backend.js';
 import { FunctionModel } from '../../../src/models/function.js';
 import { createImageSubject } from '../../../src/metrics/subjects/image.js';
 import { FaithfulnessCorrelation } from '../../../src/metrics/faithfulness/faithfulness-correlation.js';
-import { pearson } from '../../../src/metrics/faithfulness/pearson.js';
+import { pearsonCorrelation as pearson } from '../../../src/metrics/similarity/pearson.js';
 import { UsageError } from '../../../src/errors.js';
 import { Random } from '../../../src/util/random.js';
 import { LinearSubject } from './linear-subject.js';
@@ -77,6 +77,7 @@ describe('faithfulness correlation', () => {
     assert.equal(all.details!.undefinedRows, 2);
     await assert.rejects(new FaithfulnessCorrelation().evaluate(s, { subsetSize: 6 }), (e: unknown) => e instanceof UsageError && /subsetSize 6/.test(e.message));
     await assert.rejects(new FaithfulnessCorrelation().evaluate(s, { samples: 0 }), UsageError);
+    await assert.rejects(new FaithfulnessCorrelation().evaluate(s, { samples: 1 }), (e: unknown) => e instanceof UsageError && /at least 2/.test(e.message));
   });
 
   it('through the image subject: integrated gradients of a linear image model score 1', async () => {
