@@ -19,6 +19,15 @@ export function checkPerturbation(p: Perturbation, index: number, rows: number, 
   }
 }
 
+/** Refuses a NaN or infinite value in a perturbation's new input: the model's output for it means nothing. */
+export function checkFinite(values: Float32Array, index: number): void {
+  const at = values.findIndex((v) => !Number.isFinite(v));
+  if (at >= 0) {
+    throw new UsageError(`perturbation ${index} holds a ${Number.isNaN(values[at]) ? 'NaN' : 'infinite'} value at ${at}`,
+      'give finite inputs (check the noise scale)');
+  }
+}
+
 /** The targets `explain` uses: one given per perturbation, or each perturbation's row target. */
 export function perturbationTargets(perturbations: readonly Perturbation[], rowTargets: Int32Array, given: Int32Array | undefined,
   numOutputs: number): Int32Array {

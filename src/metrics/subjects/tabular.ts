@@ -5,7 +5,7 @@ import type { TabularModel } from '../../models/tabular/model.js';
 import { tensorTabularModel } from '../../models/tabular/tensor.js';
 import { matrix, type Matrix } from '../../tabular/matrix.js';
 import type { EvaluationSubject, ModelBackedSubject, Perturbation, RemovalBaseline } from '../subject.js';
-import { checkPerturbation, perturbationTargets } from './check-perturbation.js';
+import { checkFinite, checkPerturbation, perturbationTargets } from './check-perturbation.js';
 import { checkBaseline, checkTargets, type SubjectProgress } from './subject-helpers.js';
 
 /** What the subject passes on to the method; it sets the target, background and progress itself, and explains columns, not groups. */
@@ -107,6 +107,7 @@ export class TabularSubject implements EvaluationSubject {
           throw new UsageError(`perturbation ${i} gives a row of ${p.values?.length ?? 0} values, and the model takes ${cols} columns`,
             `give a Float32Array of ${cols} values`);
         }
+        checkFinite(p.values, i);
         target.set(p.values);
         return;
       }

@@ -135,6 +135,8 @@ describe('image subject on a linear model', () => {
       e instanceof UsageError && /mask of 60 values.*20 features/.test(e.message));
     await assert.rejects(subject.score([{ row: 0, kind: 'input', values: new Float32Array(3) }]), (e: unknown) =>
       e instanceof UsageError && /3 values/.test(e.message));
+    await assert.rejects(subject.score([{ row: 0, kind: 'input', values: new Float32Array(D).fill(Number.NaN) }]), (e: unknown) =>
+      e instanceof UsageError && /NaN/.test(e.message));
     await assert.rejects(subject.explain([{ row: 0, kind: 'remove', mask: new Uint8Array(H * W) }], Int32Array.from([5])), UsageError);
     assert.throws(() => subject.attribution(-1), UsageError);
     assert.throws(() => subject.input(2), UsageError);

@@ -68,6 +68,8 @@ describe('tabular subject on a linear model', () => {
     await assert.rejects(subject.score([{ row: 3, kind: 'remove', mask: maskOf(4, [0]) }]), (e: unknown) => e instanceof UsageError && /row 3/.test(e.message));
     await assert.rejects(subject.score([{ row: 0, kind: 'remove', mask: maskOf(5, [0]) }]), (e: unknown) => e instanceof UsageError && /5 values/.test(e.message));
     await assert.rejects(subject.score([{ row: 0, kind: 'input', values: new Float32Array(3) }]), UsageError);
+    await assert.rejects(subject.score([{ row: 0, kind: 'input', values: Float32Array.from([0, 1, Infinity, 2]) }]),
+      (e: unknown) => e instanceof UsageError && /infinite value at 2/.test(e.message));
     assert.throws(() => subject.attribution(7), UsageError);
     await assert.rejects(createTabularSubject(linear, rows, 'deeplift' as never), (e: unknown) => e instanceof UsageError && /kernel-shap/.test(e.message));
     await assert.rejects(createTabularSubject(linear, fromRows([[1, 2, 3]]), 'kernel-shap'), (e: unknown) => e instanceof UsageError && /3 columns/.test(e.message));
