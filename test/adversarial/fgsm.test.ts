@@ -5,6 +5,8 @@ import { useBackend } from '../../src/backend.js';
 import { FunctionModel } from '../../src/models/function.js';
 import { fgsm } from '../../src/adversarial/fgsm.js';
 import { UsageError } from '../../src/errors.js';
+import { loadModel } from '../../src/models/load.js';
+import { testDigits } from './digits.js';
 
 const D = 6;
 /** Class weights (rows) of a linear softmax model; w1 - w0 has no zero, so every sign is defined. */
@@ -156,6 +158,18 @@ describe('fgsm', () => {
     await refuses({ epsilon: 0.1 }, /does not fit model/, { shape: [1, 5], data: new Float32Array(5) });
     const single = new FunctionModel((t) => tf.sum(t, 1, true), { inputShape: [D], numOutputs: 1 });
     await assert.rejects(fgsm(single, x, { epsilon: 0.1 }), /has one output/);
+  });
+
+  it('gives the same adversarial digits on the native and the TF.js engine', async () => {
+    const { inputs, labels } = testDigits(4);
+    const results = [];
+    for (const engine of ['native', 'tfjs'] as const) {
+      const model = await loadModel('digits', { engine });
+      results.push(await fgsm(model, inputs, { epsilon: 0.1, label: labels }));
+      model.dispose();
+    }
+    close(results[0].adversarial, results[1].adversarial, 1e-6);
+    assert.deepEqual(results[0].adversarialPrediction, results[1].adversarialPrediction);
   });
 
   it('leaves no tensors behind', async () => {
