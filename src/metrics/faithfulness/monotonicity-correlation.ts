@@ -33,17 +33,17 @@ export interface MonotonicityCorrelationOptions extends MetricOptions {
 
 /**
  * Monotonicity correlation (Nguyen & Martinez 2020; Quantus MonotonicityCorrelation): the features,
- * ranked by attribution, are cut into bounds g; each group is perturbed on its own and the squared
+ * ranked by attribution, are cut into groups g; each group is perturbed on its own and the squared
  * change of the explained output averaged, v_g = E[(f(x with g perturbed) - f(x))^2]; the score is the
- * Spearman rank correlation between the bounds' attributions sum_{i in g} a_i and v_g. 1 when more
+ * Spearman rank correlation between the groups' attributions sum_{i in g} a_i and v_g. 1 when more
  * relevant features always move the output more; higher is better.
  */
 export class MonotonicityCorrelation implements Metric<MonotonicityCorrelationOptions> {
   readonly info: MetricInfo = {
     name: 'monotonicity-correlation',
     category: 'faithfulness',
-    summary: 'rank correlation between the attribution of feature bounds and how much perturbing each moves the output (higher is better)',
-    formula: 'spearman over bounds g of ( sum_{i in g} a_i , E[(f(x with g perturbed) - f(x))^2] )',
+    summary: 'rank correlation between the attribution of feature groups and how much perturbing each moves the output (higher is better)',
+    formula: 'spearman over groups g of ( sum_{i in g} a_i , E[(f(x with g perturbed) - f(x))^2] )',
     reference: 'Nguyen, Martinez (2020), On Quantitative Aspects of Model Interpretability, arXiv:2007.07584',
     modalities: ['image', 'tabular', 'text'],
     higherIsBetter: true,
