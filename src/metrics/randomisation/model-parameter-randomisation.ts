@@ -3,7 +3,7 @@ import { UsageError } from '../../errors.js';
 import { inferImagePreprocessing } from '../../models/preprocessing.js';
 import { parameterLayers, randomisedModelCopy } from '../../models/randomise.js';
 import type { Metric, MetricInfo, MetricOptions, MetricResultData } from '../metric.js';
-import { SIMILARITY_MEASURES, similarity, type SimilarityMeasure, type SimilarityOptions } from '../similarity/index.js';
+import { SIMILARITY_MEASURES, similarity, spearmanCorrelation, type SimilarityMeasure, type SimilarityOptions } from '../similarity/index.js';
 import { isModelBacked, type EvaluationSubject, type ModelBackedSubject } from '../subject.js';
 
 export type RandomisationMode = 'cascading' | 'independent';
@@ -33,7 +33,8 @@ export interface ModelParameterRandomisationOptions extends MetricOptions, Simil
  * independent steps. Lower is better: an explanation that still looks the same explains not the model.
  * The curves start at "original": the method re-run on the unchanged model (1 for deterministic methods).
  * Where a map is constant its similarity is undefined (scipy gives NaN); it scores 0, and is counted in
- * details.undefinedSimilarities.
+ * details.undefinedSimilarities. details.means holds every measure's mean per step (spearman, ssim and hog
+ * where the features are pictures, and the Spearman of the other sign: spearman-signed or spearman-absolute).
  */
 export class ModelParameterRandomisation implements Metric<ModelParameterRandomisationOptions> {
   readonly info: MetricInfo = {
@@ -83,16 +84,19 @@ export class ModelParameterRandomisation implements Metric<ModelParameterRandomi
     const originals = Array.from({ length: rows }, (_, row) => subject.attribution(row));
     const kept = Math.min(keepExamples, rows);
     const exampleMaps: number[][][] = Array.from({ length: kept }, (_, row) => [Array.from(originals[row])]);
-    // sims[measure][row][step]
-    const sims = new Map(measures.map((m) => [m, Array.from({ length: rows }, () => new Array<number>(steps.length).fill(0))]));
+    // sims[measure][row][step]; the Spearman of the other sign rides along (Adebayo et al. show both).
+    const sims = new Map<string, number[][]>(measures.map((m) => [m, Array.from({ length: rows }, () => new Array<number>(steps.length).fill(0))]));
+    const otherSpearman = absolute ? 'spearman-signed' : 'spearman-absolute';
+    sims.set(otherSpearman, Array.from({ length: rows }, () => new Array<number>(steps.length).fill(0)));
     let undefinedSimilarities = 0;
     const prepared = originals.map((a) => normalised(a, absolute));
+    const preparedOther = originals.map((a) => normalised(a, !absolute));
 
     const outer = subject.onProgress;
     try {
       for (let k = 0; k < steps.length; k++) {
         const stage = `${name}: ${k === 0 ? 'original model' : `${mode === 'cascading' ? 'down to' : 'only'} ${steps[k]}`}`;
-        if (outer) subject.onProgress = (done, total) => outer(k * rows + (done / Math.max(1, total)) * rows, steps.length * rows, stage);
+        if (outer) subject.onProgress = (done, total) => outer(k * rows + Math.round((done / Math.max(1, total)) * rows), steps.length * rows, stage);
         const maps = await this.explainAtStep(subject, k === 0 ? [] : mode === 'cascading' ? order.slice(0, k) : [order[k - 1]], seed);
         outer?.((k + 1) * rows, steps.length * rows, stage);
         maps.forEach((map, row) => {
@@ -106,6 +110,8 @@ export class ModelParameterRandomisation implements Metric<ModelParameterRandomi
             }
             sims.get(m)![row][k] = s;
           }
+          const other = spearmanCorrelation(preparedOther[row], normalised(map, !absolute));
+          sims.get(otherSpearman)![row][k] = Number.isFinite(other) ? other : 0;
         });
       }
     } finally {

@@ -22,6 +22,7 @@ describe('model parameter randomisation test on the digit CNN', () => {
   let native: Model;
   let x: { shape: number[]; data: Float32Array };
   const metric = new ModelParameterRandomisation();
+  let signedGradient: MetricResultData | undefined;
   before(async () => {
     await useBackend('wasm');
     native = await loadModel('digits');
@@ -42,6 +43,7 @@ describe('model parameter randomisation test on the digit CNN', () => {
       stages.add(stage ?? '');
     };
     const g = await metric.evaluate(gradient, { seed: 1, absolute: false });
+    signedGradient = g;
     const e = await metric.evaluate(edges, { seed: 1 });
     assert.deepEqual(g.curves!.x, ['original', 'logits', 'dense1', 'conv2', 'conv1']);
     assert.deepEqual([...stages], ['randomisation: original model', 'randomisation: down to logits', 'randomisation: down to dense1',
@@ -75,6 +77,8 @@ describe('model parameter randomisation test on the digit CNN', () => {
     const steps = s.curves!.x.map((_, k) => mean(column(s, k)));
     assert.ok(steps[0] > 0.999 && steps[4] < 0.8, `|gradient| Spearman per step ${steps.map((v) => v.toFixed(3))}`);
     assert.ok(means(s, 'ssim')[4] < 0.3, `|gradient| SSIM ${means(s, 'ssim')}`);
+    // The signed run's absolute Spearman (kept in its details) is this run's Spearman: |gradient| is saliency.
+    means(signedGradient!, 'spearman-absolute').forEach((v, k) => assert.ok(Math.abs(v - steps[k]) < 1e-12, `step ${k}: ${v} vs ${steps[k]}`));
     // Valid 3x3 convolutions and floor pooling (28 -> 26 -> 13 -> 11 -> 5) never read the last two rows and
     // columns: those 108 pixels have zero gradient under every weight setting, tie at the bottom of both
     // rankings, and carry much of the similarity. Over the pixels the model reads, less remains (the ReLU
