@@ -10,7 +10,7 @@ import type { ModelBackedSubject, Perturbation, RemovalBaseline } from '../subje
 import { checkFinite, checkPerturbation, perturbationTargets } from './check-perturbation.js';
 import { gaussianBlur } from './gaussian-blur.js';
 import { pixelAttributions } from './pixel-attributions.js';
-import { checkBaseline, checkTargets, predictedTargets, type SubjectProgress } from './subject-helpers.js';
+import { checkBaseline, checkTargets, definedOnly, predictedTargets, type SubjectProgress } from './subject-helpers.js';
 
 export interface ImageSubjectOptions {
   /** Passed to the method's attribute() (e.g. layer for grad-cam, steps); target is set by the subject. */
@@ -219,11 +219,10 @@ export async function createImageSubject(model: Model, inputs: InputLike, method
   if (!Number.isInteger(batchSize) || batchSize < 1) {
     throw new UsageError(`internalBatchSize must be a positive integer, got ${batchSize}`, 'pass e.g. internalBatchSize: 64');
   }
-  const methodOptions = { ...(options.methodOptions ?? {}) };
+  const methodOptions = definedOnly(options.methodOptions ?? {});
   // Features are pixels: a Grad-CAM map at its layer's resolution would rank layer cells instead.
   if ((entry.name === 'grad-cam' || entry.name === 'guided-grad-cam') && methodOptions.upsample === undefined) methodOptions.upsample = 'bilinear';
-  if (entry.name === 'grad-cam' && methodOptions.upsample === 'none') delete methodOptions.upsample;
-  if ('target' in methodOptions) {
+  if (methodOptions.target !== undefined) {
     throw new UsageError('methodOptions.target is set by the subject', 'give the targets as options.targets (one per row)');
   }
   const x = prepareInputs(model, inputs);

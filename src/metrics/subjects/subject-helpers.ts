@@ -54,3 +54,8 @@ export async function predictedTargets(model: Model, values: Float32Array, batch
   }
   return out;
 }
+
+/** Options without the keys whose value is undefined (callers often spread optional flags), copied. */
+export function definedOnly<T extends object>(options: T): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+}

@@ -6,7 +6,7 @@ import { tensorTabularModel } from '../../models/tabular/tensor.js';
 import { matrix, type Matrix } from '../../tabular/matrix.js';
 import type { EvaluationSubject, ModelBackedSubject, Perturbation, RemovalBaseline } from '../subject.js';
 import { checkFinite, checkPerturbation, perturbationTargets } from './check-perturbation.js';
-import { checkBaseline, checkTargets, type SubjectProgress } from './subject-helpers.js';
+import { checkBaseline, checkTargets, definedOnly, type SubjectProgress } from './subject-helpers.js';
 
 /** What the subject passes on to the method; it sets the target, background and progress itself, and explains columns, not groups. */
 export type TabularSubjectMethodOptions = Omit<TabularMethodOptions, 'target' | 'background' | 'groups' | 'onProgress' | 'rowOffset'>;
@@ -188,9 +188,9 @@ export async function createTabularSubject(model: TabularModel, rows: Matrix, me
   if (!Number.isInteger(batchSize) || batchSize < 1) {
     throw new UsageError(`internalBatchSize must be a positive integer, got ${batchSize}`, 'pass e.g. internalBatchSize: 64');
   }
-  const methodOptions = { ...(options.methodOptions ?? {}) } as TabularSubjectMethodOptions & Record<string, unknown>;
+  const methodOptions = definedOnly(options.methodOptions ?? {}) as TabularSubjectMethodOptions & Record<string, unknown>;
   for (const key of ['target', 'background', 'groups']) {
-    if (key in methodOptions) {
+    if (methodOptions[key] !== undefined) {
       throw new UsageError(`methodOptions.${key} is set by the subject`, key === 'groups'
         ? 'the subject explains single columns: leave groups out'
         : `give it as options.${key === 'target' ? 'targets (one per row)' : 'background'}`);

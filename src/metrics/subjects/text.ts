@@ -11,7 +11,7 @@ import { UsageError } from '../../errors.js';
 import type { TextClassifierModel } from '../../models/text/text-classifier.js';
 import type { EvaluationSubject, Perturbation, RemovalBaseline } from '../subject.js';
 import { checkPerturbation, perturbationTargets } from './check-perturbation.js';
-import { checkBaseline, checkTargets, type SubjectProgress } from './subject-helpers.js';
+import { checkBaseline, checkTargets, definedOnly, type SubjectProgress } from './subject-helpers.js';
 
 export const TEXT_SUBJECT_METHODS = ['saliency', 'input-x-gradient', 'integrated-gradients', 'occlusion', 'lime', 'kernel-shap'] as const;
 export type TextSubjectMethod = (typeof TEXT_SUBJECT_METHODS)[number];
@@ -145,9 +145,9 @@ export async function createTextSubject(model: TextClassifierModel, texts: reado
   if (!Number.isInteger(batchSize) || batchSize < 1) {
     throw new UsageError(`internalBatchSize must be a positive integer, got ${batchSize}`, 'pass e.g. internalBatchSize: 64');
   }
-  const methodOptions = { ...(options.methodOptions ?? {}) };
+  const methodOptions = definedOnly(options.methodOptions ?? {});
   for (const key of ['target', 'contrast', 'position', 'output', 'fixed', 'keep']) {
-    if (key in methodOptions) {
+    if (methodOptions[key] !== undefined) {
       throw new UsageError(`methodOptions.${key} is set by the subject`, key === 'target'
         ? 'give the classes as options.targets (one per text)'
         : 'the subject explains the target class logit, with [CLS] and [SEP] kept out: leave it out');

@@ -236,6 +236,9 @@ describe('image subject on the digit model', () => {
     const same = await subject.explainWith(model);
     for (let r = 0; r < rows; r++) for (let p = 0; p < 784; p++) assert.ok(Math.abs(same[r][p] - subject.attribution(r)[p]) < 1e-5);
     await assert.rejects(subject.explainWith(linear), UsageError);
+    // A map left at the layer's resolution is resized here, the same way grad-cam's own bilinear upsampling does it.
+    const coarse = await createImageSubject(model, digits, 'grad-cam', { methodOptions: { layer: 'conv2', upsample: 'none', target: undefined } });
+    for (let r = 0; r < rows; r++) for (let p = 0; p < 784; p++) assert.ok(Math.abs(coarse.attribution(r)[p] - subject.attribution(r)[p]) < 1e-5);
   });
 
   it('tf.memory().numTensors stays flat over repeated score and explain calls', async () => {
