@@ -3,9 +3,9 @@ import { findMethod, METHOD_NAMES } from '../attribution/registry.js';
 import type { AttributionResult } from '../attribution/result.js';
 import { UsageError } from '../errors.js';
 import type { Model } from '../models/model.js';
+import { spearmanCorrelation } from '../metrics/similarity/spearman.js';
 import { formatShape, type InputLike } from '../tensor.js';
 import { DEFAULT_ATTACK_BATCH_SIZE, outputsOf } from './gradient-attack.js';
-import { spearman } from './spearman.js';
 
 export interface ExplanationShiftOptions {
   /** An attribution method's registry name. Default 'saliency'. */
@@ -84,7 +84,7 @@ export async function explanationShift(model: Model, clean: InputLike, adversari
   const features = a.maps[0].length;
   const topK = options.topK ?? Math.max(1, Math.round(features / 10));
   if (!Number.isInteger(topK) || topK < 1 || topK > features) throw new UsageError(`topK must be a whole number from 1 to ${features}, got ${topK}`, `e.g. topK ${Math.max(1, Math.round(features / 10))}`);
-  const rho = a.maps.map((m, i) => spearman(m, b.maps[i]));
+  const rho = a.maps.map((m, i) => spearmanCorrelation(m, b.maps[i]));
   const overlap = a.maps.map((m, i) => topKIntersection(m, b.maps[i], topK));
   const distance = a.maps.map((m, i) => normalisedDistance(m, b.maps[i]));
   return {

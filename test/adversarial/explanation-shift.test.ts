@@ -4,19 +4,10 @@ import { useBackend } from '../../src/backend.js';
 import { loadModel } from '../../src/models/load.js';
 import type { Model } from '../../src/models/model.js';
 import { explanationShift, normalisedDistance, topKIntersection } from '../../src/adversarial/explanation-shift.js';
-import { spearman } from '../../src/adversarial/spearman.js';
 import { pgd } from '../../src/adversarial/pgd.js';
 import { testDigits } from './digits.js';
 
 describe('explanation shift measures', () => {
-  it('spearman matches scipy.stats.spearmanr (average ranks for ties), by hand', () => {
-    // ranks a = [1, 2.5, 2.5, 4, 5], b = [2, 1, 4, 3, 5]: Pearson of the ranks = 6.5 / sqrt(9.5 * 10) (scipy: 0.6668859288553503).
-    assert.ok(Math.abs(spearman([1, 2, 2, 3, 9], [5, 1, 8, 7, 10]) - 6.5 / Math.sqrt(95)) < 1e-12);
-    assert.equal(spearman([1, 2, 3], [30, 20, 10]), -1);
-    assert.equal(spearman([0.1, 5, 7], [1, 2, 3]), 1);
-    assert.ok(Number.isNaN(spearman([1, 1, 1], [1, 2, 3])));
-  });
-
   it('top-k intersection and the scale-free L2 distance, by hand', () => {
     assert.equal(topKIntersection([5, -4, 1, 0], [-9, 0, 3, 8], 2), 0.5);
     assert.equal(topKIntersection([1, 2, 3], [3, 2, 1], 3), 1);
