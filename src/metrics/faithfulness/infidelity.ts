@@ -29,7 +29,7 @@ export interface InfidelityOptions extends MetricOptions {
   baseline?: RemovalBaseline;
   /**
    * Scale the attribution by the best beta = E[I^T a (f(x) - f(x - I))] / E[(I^T a)^2] first (Yeh et al.'s
-   * scale-free variant, Captum's normalize). Default false.
+   * variant, Captum's normalize), so the attribution's own scale no longer counts. Default false.
    */
   normalise?: boolean;
 }
@@ -38,8 +38,8 @@ export interface InfidelityOptions extends MetricOptions {
  * Infidelity (Yeh et al. 2019; Quantus and Captum Infidelity): the expected squared error between the
  * change the attribution predicts for a perturbation I and the change of the model,
  * INFD = E_I[(I^T a - (f(x) - f(x - I)))^2], estimated over `samples` draws of I. 0 for an explanation
- * that predicts every perturbation; lower is better. Scales with the square of the output (f -> c f
- * with a -> c a gives c^2 INFD) unless normalised.
+ * that predicts every perturbation; lower is better. In the output's units squared: f -> c f with
+ * a -> c a gives c^2 INFD, normalised or not.
  */
 export class Infidelity implements Metric<InfidelityOptions> {
   readonly info: MetricInfo = {
