@@ -44,8 +44,14 @@ export function randomisationExamples(result: MetricResultData): RandomisationEx
       if (m.length !== h * w) throw new UsageError(`map ${k} of example ${i} of ${where} has ${m.length} values, but featureShape ${h} x ${w} needs ${h * w}`, hint);
     });
     let names = Array.isArray(steps) && steps.every((s) => typeof s === 'string') ? [...steps] as string[] : undefined;
-    if (names && names.length === maps.length - 1) names = ['original', ...names];
-    if (!names || names.length !== maps.length) {
+    let kept = maps as (number | null)[][];
+    if (names && names.length === maps.length - 1) {
+      // One map more than names: either the names leave out "original", or the maps start with the stored
+      // explanation before the step "original" (the method re-run on the unchanged model), which repeats it.
+      if (names[0] === 'original') kept = kept.slice(1);
+      else names = ['original', ...names];
+    }
+    if (!names || names.length !== kept.length) {
       throw new UsageError(`example ${i} of ${where} has ${maps.length} maps but ${Array.isArray(steps) ? steps.length : 'no'} step names`, 'give one step name per map, "original" first');
     }
     if (input !== undefined && !(isNumberList(input) && input.length % (h * w) === 0 && [1, 3, 4].includes(input.length / (h * w)))) {
@@ -54,7 +60,7 @@ export function randomisationExamples(result: MetricResultData): RandomisationEx
     return {
       row: typeof row === 'number' ? row : i,
       steps: names,
-      maps: maps as (number | null)[][],
+      maps: kept,
       featureShape: [h, w],
       input: input as (number | null)[] | undefined,
     };

@@ -2,7 +2,7 @@ import { UsageError } from '../../errors.js';
 import { Svg } from '../tabular/svg.js';
 import { randomisationMetrics, similarityMetrics } from './randomisation-examples.js';
 import { randomisationGridPlot, randomisationStepCentres, type RandomisationGridOptions } from './randomisation-grid.js';
-import { similarityChart } from './similarity-chart.js';
+import { extraMeasures, similarityChart } from './similarity-chart.js';
 import type { EvaluationSummary } from './summary.js';
 
 /** The width and height an SVG string made by the Svg builder declares. */
@@ -51,7 +51,11 @@ export function randomisationPicture(summary: EvaluationSummary, options: Random
   if (grid) parts.push(randomisationGridPlot(summary, { ...options, metric }));
   if (withSimilarity.includes(metric)) {
     // Under the grid, each step's point sits under its column of maps.
-    parts.push(similarityChart(summary, grid ? { metric, width: grid.width, stepCentres: grid.centres } : { metric }));
+    const place = grid ? { width: grid.width, stepCentres: grid.centres } : {};
+    // The other measures the test computed (SSIM, HOG), smaller, under the scored one; the last chart carries the legend.
+    const extras = extraMeasures(summary, metric);
+    parts.push(similarityChart(summary, { metric, legend: extras.length === 0, plotHeight: grid ? 160 : 200, ...place }));
+    extras.forEach((measure, i) => parts.push(similarityChart(summary, { metric, measure, plotHeight: 110, legend: i === extras.length - 1, ...place })));
   }
   if (parts.length === 0) throw new UsageError(`metric ${metric} has neither example maps nor similarities per step`, 'draw the model parameter randomisation result');
   return parts.length === 1 ? parts[0] : stackSvgs(parts, `randomisation test of ${summary.methods.join(', ')} on ${summary.model}`);

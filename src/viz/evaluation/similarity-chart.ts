@@ -25,6 +25,38 @@ export interface SimilarityChartOptions {
   plotHeight?: number;
   /** x of each step in pixels (to sit under the columns of the randomisation grid); default evenly spaced. */
   stepCentres?: readonly number[];
+  /**
+   * A similarity measure whose per-step means the result keeps in `details.means` (e.g. ssim, hog besides
+   * the scored spearman); default the measure of the result's curves.
+   */
+  measure?: string;
+  /** Draw the legend and the x axis title (default true); charts stacked under one another share the last one's. */
+  legend?: boolean;
+}
+
+const MEASURE_NAMES: Record<string, string> = { spearman: 'Spearman rank correlation', ssim: 'SSIM', hog: 'HOG similarity' };
+
+/** A measure's name as a chart says it. */
+export function measureName(measure: string): string {
+  return MEASURE_NAMES[measure] ?? measure;
+}
+
+/** The measure of a result's curves (its `similarity` parameter), if it says. */
+export function curveMeasure(r: { params: Record<string, unknown> }): string | undefined {
+  return typeof r.params.similarity === 'string' ? r.params.similarity : undefined;
+}
+
+/** Measures other than the curves' whose per-step means every result of `metric` keeps in details.means. */
+export function extraMeasures(summary: EvaluationSummary, metric: string): string[] {
+  const results = summary.results.filter((r) => r.metric === metric);
+  const tables: Record<string, unknown>[] = [];
+  for (const r of results) {
+    const t: unknown = r.details?.means;
+    if (typeof t !== 'object' || t === null || Array.isArray(t)) return [];
+    tables.push(t as Record<string, unknown>);
+  }
+  if (tables.length === 0) return [];
+  return Object.keys(tables[0]).filter((m) => m !== curveMeasure(results[0]) && tables.every((t) => Array.isArray(t[m])));
 }
 
 /** Every method's mean similarity per step under `metric`. */
@@ -57,7 +89,19 @@ export function similarityChart(summary: EvaluationSummary, options: SimilarityC
   }
   const metric = options.metric ?? available[0];
   if (!available.includes(metric)) throw new UsageError(`metric ${metric} has no similarity per randomisation step`, `draw one of: ${available.join(', ')}`);
-  const lines = similarityLines(summary, metric);
+  const measure = options.measure;
+  let lines = similarityLines(summary, metric);
+  if (measure !== undefined && measure !== curveMeasure(summary.results.find((r) => r.metric === metric)!)) {
+    if (!extraMeasures(summary, metric).includes(measure)) {
+      throw new UsageError(`the ${metric} results keep no per-step means of ${measure}`, `draw one of: ${extraMeasures(summary, metric).join(', ') || 'the curves\' own measure'}`);
+    }
+    lines = lines.map((l) => {
+      const r = summary.results.find((x) => x.metric === metric && x.method === l.method)!;
+      const means = ((r.details!.means as Record<string, unknown>)[measure] as (number | null)[]).map((v) => finite(v) ?? NaN);
+      if (means.length !== l.steps.length) throw new UsageError(`${measure} of ${l.method} has ${means.length} means for ${l.steps.length} steps`, 'give one mean per randomisation step');
+      return { ...l, mean: means };
+    });
+  }
   const steps = lines[0].steps;
   for (const l of lines) {
     if (l.steps.length !== steps.length || l.steps.some((s, i) => s !== steps[i])) {
@@ -66,7 +110,9 @@ export function similarityChart(summary: EvaluationSummary, options: SimilarityC
     }
   }
   const first = summary.results.find((r) => r.metric === metric && r.curves)!;
-  const yLabel = first.curves!.yLabel;
+  const shown = measure ?? curveMeasure(first);
+  const yLabel = shown ? measureName(shown) : first.curves!.yLabel;
+  const title = shown ? `${measureName(shown)} to the original explanation` : first.curves!.yLabel;
   const width = options.width ?? 560;
   const plotHeight = options.plotHeight ?? 200;
   const values = lines.flatMap((l) => l.mean).filter(Number.isFinite);
@@ -84,11 +130,12 @@ export function similarityChart(summary: EvaluationSummary, options: SimilarityC
   const left = aligned ? aligned[0] - givenSlot / 2 : axisRoom;
   const labelW = Math.max(...lines.map((l) => textWidth(l.method, 11))) + 40;
   const legendCols = Math.max(1, Math.floor((width - left) / labelW));
-  const legendRows = Math.ceil(lines.length / legendCols);
-  const height = bottom + 48 + legendRows * 17 + (values.length ? 0 : 0) + 6;
+  const legend = options.legend ?? true;
+  const legendRows = legend ? Math.ceil(lines.length / legendCols) : 0;
+  const height = legend ? bottom + 48 + legendRows * 17 + 6 : bottom + 30;
   const right = aligned ? aligned[aligned.length - 1] + givenSlot / 2 : width - 24;
   const svg = new Svg(width, height, `${yLabel} per randomisation step, ${summary.model}`);
-  svg.text(width / 2, 19, fitText(`${yLabel} to the original explanation`, width - 16, 14, true), { size: 14, anchor: 'middle', bold: true, fill: INK });
+  svg.text((left + right) / 2, 19, fitText(title, width - 16, 14, true), { size: 14, anchor: 'middle', bold: true, fill: INK });
 
   const slot = aligned ? givenSlot : (right - left) / steps.length;
   const xAt = (k: number) => (aligned ? aligned[k] : left + slot * (k + 0.5));
@@ -101,7 +148,7 @@ export function similarityChart(summary: EvaluationSummary, options: SimilarityC
     svg.line(xAt(k), bottom + 4, xAt(k), bottom + 8, { stroke: AXIS });
     svg.text(xAt(k), bottom + 21, fitText(s, slot - 4, 11), { size: 11, anchor: 'middle', fill: MUTED });
   });
-  svg.text((left + right) / 2, bottom + 38, 'randomisation step', { size: 12, anchor: 'middle', fill: INK });
+  if (legend) svg.text((left + right) / 2, bottom + 38, fitText(first.curves!.xLabel, right - left, 12), { size: 12, anchor: 'middle', fill: INK });
 
   if (values.length === 0) {
     svg.text((left + right) / 2, (top + bottom) / 2, fitText('no finite similarities: every value is NaN', right - left - 12, 12), { size: 12, anchor: 'middle', baseline: 'middle', fill: INK });
@@ -122,7 +169,7 @@ export function similarityChart(summary: EvaluationSummary, options: SimilarityC
       flush();
     });
   }
-  lines.forEach((l, i) => {
+  if (legend) lines.forEach((l, i) => {
     const x = left + (i % legendCols) * labelW;
     const y = bottom + 62 + Math.floor(i / legendCols) * 17;
     const color = methodColor(summary.methods, l.method);

@@ -72,8 +72,8 @@ export function handSummary(): EvaluationSummary {
       metric: 'model-parameter-randomisation', method, model: 'digits', modality: 'image',
       scores: Array.from({ length: rows }, () => sim[sim.length - 1] + 0.01 * rng.normal()),
       higherIsBetter: false, params: { mode: 'cascading', similarity: 'spearman' },
-      curves: { xLabel: 'layers randomised', x: STEPS, yLabel: 'Spearman similarity', y: Array.from({ length: rows }, () => sim.map((v) => v + 0.01 * rng.normal())) },
-      details: { examples: [{ row: 0, steps: STEPS, maps, featureShape: [6, 5] }] },
+      curves: { xLabel: 'layers randomised', x: STEPS, yLabel: 'spearman similarity to the original explanation', y: Array.from({ length: rows }, () => sim.map((v) => v + 0.01 * rng.normal())) },
+      details: { examples: [{ row: 0, steps: STEPS, maps, featureShape: [6, 5] }], means: { spearman: sim, ssim: sim.map((v) => v * 0.8) } },
       timeMs: 1234,
     });
   }

@@ -112,17 +112,45 @@ describe('randomisation test picture', () => {
     const y = (d: XmlElement[], k: number) => Number(d[k].attrs.cy);
     assert.ok(y(dots[0], 4) > y(dots[0], 0) + 100);
     assert.ok(Math.abs(y(dots[2], 4) - y(dots[2], 0)) < 5);
-    assert.ok(texts(svg).includes('Spearman similarity to the original explanation'));
+    assert.ok(texts(svg).includes('Spearman rank correlation to the original explanation'));
+    // Another measure the result keeps per-step means of (details.means), drawn the same way.
+    const ssim = parseXml(similarityChart(s, { measure: 'ssim' }));
+    assert.ok(texts(ssim).includes('SSIM to the original explanation'));
+    const igSsim = findAll(findAll(ssim, 'g').find((g) => g.attrs['data-method'] === 'integrated-gradients')!, 'circle').map((c) => Number(c.attrs.cy));
+    const igSpearman = dots[0].map((c) => Number(c.attrs.cy));
+    assert.ok(igSsim[4] > igSsim[1] && Math.abs(igSsim[0] - igSpearman[0]) > 1, 'ssim means are 0.8 x the spearman ones');
+    assert.throws(() => similarityChart(s, { measure: 'hog' }), (e: unknown) => e instanceof UsageError && /keep no per-step means of hog/.test(e.message));
+  });
+
+  it('reads examples whose maps start with the stored explanation before the "original" step', () => {
+    const s = handSummary();
+    for (const m of s.methods) {
+      const ex = examplesOf(s, m)[0];
+      ex.maps = [(ex.maps as number[][])[0].map(() => 0), ...(ex.maps as number[][])];
+    }
+    const images = findAll(parseXml(randomisationGridPlot(s)), 'image');
+    assert.equal(images.length, 15);
+    // The all-zero extra map was left out: the first drawn map still has a white (largest) pixel.
+    const png = pngOf(images[0]);
+    let white = 0;
+    for (let i = 0; i < png.rgba.length; i += 4) if (png.rgba[i] === 255) white++;
+    assert.ok(white > 0);
+    examplesOf(s, 'saliency')[0].steps = ['original', 'logits'];
+    assert.throws(() => randomisationGridPlot(s), (e: unknown) => e instanceof UsageError && /6 maps but 2 step names/.test(e.message));
   });
 
   it('stacks the grid above the similarity chart in one well-formed picture with unique ids', () => {
     const s = handSummary();
     const picture = randomisationPicture(s);
     const svg = parseXml(picture);
-    assert.equal(findAll(svg, 'svg').length, 3);
+    // The grid, the scored measure's chart and the SSIM chart from details.means.
+    assert.equal(findAll(svg, 'svg').length, 4);
     assert.equal(findAll(svg, 'image').length, 15);
     // Each step's similarity point sits under its column of maps.
-    const [grid, chart] = findAll(svg, 'svg').slice(1);
+    const [grid, chart, ssimChart] = findAll(svg, 'svg').slice(1);
+    assert.ok(texts(ssimChart).includes('SSIM to the original explanation'));
+    assert.ok(!texts(chart).includes('random'), 'only the last chart has the legend');
+    assert.ok(texts(ssimChart).includes('random'));
     const columns = findAll(grid, 'image').slice(0, 5).map((im) => Number(im.attrs.x) + Number(im.attrs.width) / 2);
     const dots = findAll(findAll(chart, 'g').find((g) => g.attrs['data-method'] === 'saliency')!, 'circle').map((c) => Number(c.attrs.cx));
     dots.forEach((x, k) => assert.ok(Math.abs(x - columns[k]) < 0.02, `step ${k}: ${x} vs ${columns[k]}`));
