@@ -4,7 +4,7 @@ import { UsageError } from '../errors.js';
 import type { Model } from '../models/model.js';
 import type { InputLike } from '../tensor.js';
 import { fgsm } from './fgsm.js';
-import { DEFAULT_ATTACK_BATCH_SIZE, outputsOf } from './gradient-attack.js';
+import { checkAttackOptions, DEFAULT_ATTACK_BATCH_SIZE, outputsOf, pgdPlan } from './gradient-attack.js';
 import { pgd } from './pgd.js';
 import { ATTACK_METHODS, type AttackMethod, type PgdOptions } from './types.js';
 
@@ -47,6 +47,11 @@ export async function epsilonSweep(model: Model, inputs: InputLike, labels: read
   if (epsilons.length === 0) throw new UsageError('the sweep has no epsilons', 'give at least one, e.g. epsilons [0, 0.05, 0.1, 0.2, 0.3]');
   for (const e of epsilons) {
     if (typeof e !== 'number' || !Number.isFinite(e) || e < 0) throw new UsageError(`every epsilon of a sweep must be 0 or more, got ${String(e)}`, 'e.g. epsilons [0, 0.05, 0.1, 0.2, 0.3]');
+  }
+  // Every setting is checked before the first attack runs, so a bad one does not surface minutes in.
+  for (const epsilon of epsilons.some((e) => e > 0) ? epsilons.filter((e) => e > 0) : [Number.MIN_VALUE]) {
+    checkAttackOptions(model, { ...options, epsilon });
+    if (method === 'pgd') pgdPlan({ ...options, epsilon });
   }
   const x = prepareInputs(model, inputs);
   const shape = [...x.shape];

@@ -56,6 +56,8 @@ describe('epsilonSweep on the digit model', () => {
     await assert.rejects(epsilonSweep(model, inputs, labels, { epsilons: [0, -0.1] }), /every epsilon of a sweep must be 0 or more, got -0.1/);
     await assert.rejects(epsilonSweep(model, inputs, labels, { epsilons: [0.1, 2] }), /an epsilon of 2 exceeds the input range \[0,1\]/);
     await assert.rejects(epsilonSweep(model, inputs, [1], { epsilons: [0.1] }), /1 labels given for 2 input rows/);
+    await assert.rejects(epsilonSweep(model, inputs, labels, { epsilons: [0], range: [1, 0] }), /the input range \[1,0\] is empty/);
+    await assert.rejects(epsilonSweep(model, inputs, labels, { method: 'pgd', epsilons: [0, 0.1], steps: 0 }), /steps must be a whole number/);
     await assert.rejects(epsilonSweep(model, inputs, [1, 10], { epsilons: [0.1] }), /label 10 of row 1 is out of range/);
   });
 });
