@@ -29,6 +29,7 @@ export class InputInvariance implements Metric<InputInvarianceOptions> {
     reference: 'Kindermans et al. 2017, The (Un)reliability of Saliency Methods (NIPS workshop); Quantus InputInvariance',
     modalities: ['image', 'tabular'],
     higherIsBetter: false,
+    needsModel: true,
   };
 
   async evaluate(subject: EvaluationSubject, options: InputInvarianceOptions = {}): Promise<MetricResultData> {

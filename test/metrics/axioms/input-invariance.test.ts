@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../../../src/backend.js';
 import { loadModel } from '../../../src/models/load.js';
+import { FunctionModel } from '../../../src/models/function.js';
 import type { Model } from '../../../src/models/model.js';
 import { readIdx } from '../../../src/io/idx.js';
 import { createImageSubject } from '../../../src/metrics/subjects/image.js';
@@ -83,6 +84,18 @@ describe('input invariance on the digit model (Kindermans et al. 2017)', () => {
       for (const s of result.scores) assert.ok(c.invariant ? s < 1e-4 * scale : s > 0.01 * scale, `${c.label}: ${s} vs max|a| ${scale}`);
     }
     assert.equal(tf.memory().numTensors, before);
+  });
+
+  it('a shift may be one value per input value; wrong sizes and non-finite shifts are refused', async () => {
+    const linear = new FunctionModel((x) => tf.matMul(x, tf.tensor2d([[1, 0], [2, 1], [-1, 3]])), { inputShape: [3], numOutputs: 2 });
+    const shifted = new ShiftedInputModel(linear, Float32Array.from([0.5, -1, 2]));
+    const y = await shifted.forward(tf.tensor2d([[1, 1, 1]]));
+    // [1.5, 0, 3] . columns: 1.5 + 0 - 3 = -1.5 and 0 + 0 + 9 = 9.
+    assert.deepEqual(Array.from(await y.data()), [-1.5, 9]);
+    y.dispose();
+    shifted.dispose();
+    assert.throws(() => new ShiftedInputModel(linear, Float32Array.from([1, 2])), /2 values does not fit inputs of 3 values/);
+    assert.throws(() => new ShiftedInputModel(linear, Number.NaN), /must be finite/);
   });
 
   it('refuses subjects without a layered model, and token sequences', async () => {
