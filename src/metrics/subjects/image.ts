@@ -25,12 +25,19 @@ export interface ImageSubjectOptions {
    * images) would barely touch a small image, so the blur scales with the image as attribench's does.
    */
   blurSigma?: number;
-  /** Most inputs per model call when scoring and per method call when explaining. Default 256 on the native engine, else 64. */
+  /**
+   * Most inputs per model call when scoring, and rows per method call (the method's own
+   * internalBatchSize) when explaining. Default: 256 for scores, 64 for explanations.
+   */
   internalBatchSize?: number;
   onProgress?: SubjectProgress;
 }
 
 const METHOD_STAGE = 'explain';
+// Measured on the digit CNN (2 loaded cores): 2,000 scores take 0.9 s in chunks of 256 against 1.1 s
+// (64) and 1.3 s (1024) natively; saliency of 500 inputs 1.3 s in chunks of 64 against 1.8 s (256).
+const SCORE_BATCH = 256;
+const EXPLAIN_BATCH = 64;
 
 /**
  * An image model and an attribution method over a batch of images, as pixels (channels together).
@@ -58,7 +65,7 @@ export class ImageSubject implements ModelBackedSubject {
     private readonly geometry: ImageGeometry,
     private readonly layout: ImageLayout | undefined,
     private readonly blurSigma: number,
-    private readonly batchSize: number,
+    private readonly batchSize: { score: number; explain: number },
   ) {
     this.model = sourceModel.info.name;
     this.method = entry.name;
@@ -85,8 +92,8 @@ export class ImageSubject implements ModelBackedSubject {
   async score(perturbations: readonly Perturbation[]): Promise<Float64Array> {
     const inputs = this.perturbedInputs(perturbations);
     const out = new Float64Array(perturbations.length);
-    for (let start = 0; start < perturbations.length; start += this.batchSize) {
-      const end = Math.min(perturbations.length, start + this.batchSize);
+    for (let start = 0; start < perturbations.length; start += this.batchSize.score) {
+      const end = Math.min(perturbations.length, start + this.batchSize.score);
       const x = tf.tensor(inputs.subarray(start * this.rowSize, end * this.rowSize), [end - start, ...this.sourceModel.info.inputShape]);
       let logits: tf.Tensor2D | undefined;
       try {
@@ -106,7 +113,7 @@ export class ImageSubject implements ModelBackedSubject {
   async explain(perturbations: readonly Perturbation[], targets?: Int32Array): Promise<Float64Array[]> {
     const explained = perturbationTargets(perturbations, this.targets, targets, this.numOutputs);
     return explainRows(this.sourceModel, this.entry, this.methodOptions, this.perturbedInputs(perturbations), explained,
-      this.geometry, this.layout, this.batchSize, this.onProgress);
+      this.geometry, this.layout, this.batchSize.explain, this.onProgress);
   }
 
   async explainWith(model: Model, options: { inputs?: readonly Float32Array[]; targets?: Int32Array } = {}): Promise<Float64Array[]> {
@@ -132,7 +139,7 @@ export class ImageSubject implements ModelBackedSubject {
     if (targets.length !== this.rows) {
       throw new UsageError(`${targets.length} targets given for ${this.rows} rows`, 'give one target per explained row');
     }
-    return explainRows(model, this.entry, this.methodOptions, values, targets, this.geometry, this.layout, this.batchSize, this.onProgress);
+    return explainRows(model, this.entry, this.methodOptions, values, targets, this.geometry, this.layout, this.batchSize.explain, this.onProgress);
   }
 
   /** Every perturbation's input, concatenated in the model's layout. */
@@ -215,10 +222,11 @@ export async function createImageSubject(model: Model, inputs: InputLike, method
   if (!Number.isFinite(blurSigma) || blurSigma <= 0) {
     throw new UsageError(`blurSigma must be a positive number of pixels, got ${blurSigma}`, 'pass e.g. blurSigma: 2');
   }
-  const batchSize = options.internalBatchSize ?? (model.info.engine === 'native' ? 256 : 64);
-  if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw new UsageError(`internalBatchSize must be a positive integer, got ${batchSize}`, 'pass e.g. internalBatchSize: 64');
+  const given = options.internalBatchSize;
+  if (given !== undefined && (!Number.isInteger(given) || given < 1)) {
+    throw new UsageError(`internalBatchSize must be a positive integer, got ${given}`, 'pass e.g. internalBatchSize: 64');
   }
+  const batchSize = { score: given ?? SCORE_BATCH, explain: given ?? EXPLAIN_BATCH };
   const methodOptions = definedOnly(options.methodOptions ?? {});
   // Features are pixels: a Grad-CAM map at its layer's resolution would rank layer cells instead.
   if ((entry.name === 'grad-cam' || entry.name === 'guided-grad-cam') && methodOptions.upsample === undefined) methodOptions.upsample = 'bilinear';
@@ -235,8 +243,8 @@ export async function createImageSubject(model: Model, inputs: InputLike, method
   const rows = values.length / sizeOf(rowShape);
   const targets = options.targets !== undefined
     ? checkTargets(options.targets, rows, model.info.numOutputs)
-    : await predictedTargets(model, values, batchSize);
-  const attributions = await explainRows(model, entry, methodOptions, values, targets, geometry, layout, batchSize, options.onProgress);
+    : await predictedTargets(model, values, batchSize.score);
+  const attributions = await explainRows(model, entry, methodOptions, values, targets, geometry, layout, batchSize.explain, options.onProgress);
   const subject = new ImageSubject(model, entry, methodOptions, values, targets, attributions, baseline, geometry, layout, blurSigma, batchSize);
   subject.onProgress = options.onProgress;
   return subject;

@@ -241,6 +241,19 @@ describe('image subject on the digit model', () => {
     for (let r = 0; r < rows; r++) for (let p = 0; p < 784; p++) assert.ok(Math.abs(coarse.attribution(r)[p] - subject.attribution(r)[p]) < 1e-5);
   });
 
+  it('the TF.js engine gives the native engine\'s pixel attributions and scores', async () => {
+    const tfjs = await loadModel('digits', { engine: 'tfjs', log: () => {} });
+    try {
+      const perturbations: Perturbation[] = [0, 1, 2].map((row) => ({ row, kind: 'remove', mask: maskOf(784, Array.from({ length: 300 }, (_, i) => i + 200)), baseline: 'blur' }));
+      const [a, b] = await Promise.all([model, tfjs].map((m) => createImageSubject(m, digits, 'input-x-gradient')));
+      const [sa, sb] = [await a.score(perturbations), await b.score(perturbations)];
+      for (let i = 0; i < 3; i++) assert.ok(Math.abs(sa[i] - sb[i]) < 1e-3, `${sa[i]} vs ${sb[i]}`);
+      for (let r = 0; r < rows; r++) for (let p = 0; p < 784; p++) assert.ok(Math.abs(a.attribution(r)[p] - b.attribution(r)[p]) < 1e-3);
+    } finally {
+      tfjs.dispose();
+    }
+  });
+
   it('tf.memory().numTensors stays flat over repeated score and explain calls', async () => {
     const subject = await createImageSubject(model, digits, 'saliency', { baseline: 'blur', internalBatchSize: 4 });
     const perturbations: Perturbation[] = [
