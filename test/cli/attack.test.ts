@@ -73,6 +73,15 @@ describe('glassbox attack', () => {
     assert.ok(typeof change.l2Distance === 'number' && change.l2Distance > 0);
   });
 
+  it('has --help with the documented usage', async () => {
+    const r = await run('attack', '--help');
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, /usage: glassbox attack --model <model> --input <file> --method fgsm\|pgd --epsilon X \[--label N \| --target N\] \[--range LO,HI\]/);
+    for (const flag of ['--norm', '--steps', '--step-size', '--random-start', '--seed', '--explain', '--sweep', '--data', '--limit', '--format', '--out']) {
+      assert.ok(r.stdout.includes(flag), `help lacks ${flag}`);
+    }
+  });
+
   it('refuses bad input with exit code 2 and a fix', async () => {
     const refuses = async (pattern: RegExp, ...argv: string[]) => {
       const r = await run('attack', ...argv);
