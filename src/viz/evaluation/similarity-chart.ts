@@ -135,7 +135,10 @@ export function similarityChart(summary: EvaluationSummary, options: SimilarityC
   const height = legend ? bottom + 48 + legendRows * 17 + 6 : bottom + 30;
   const right = aligned ? aligned[aligned.length - 1] + givenSlot / 2 : width - 24;
   const svg = new Svg(width, height, `${yLabel} per randomisation step, ${summary.model}`);
-  svg.text((left + right) / 2, 19, fitText(title, width - 16, 14, true), { size: 14, anchor: 'middle', bold: true, fill: INK });
+  // Centred over the plot when it fits there, else over the whole picture.
+  const plotCentre = (left + right) / 2;
+  const centre = textWidth(title, 14, true) <= 2 * Math.min(plotCentre, width - plotCentre) - 12 ? plotCentre : width / 2;
+  svg.text(centre, 19, fitText(title, width - 16, 14, true), { size: 14, anchor: 'middle', bold: true, fill: INK });
 
   const slot = aligned ? givenSlot : (right - left) / steps.length;
   const xAt = (k: number) => (aligned ? aligned[k] : left + slot * (k + 0.5));
