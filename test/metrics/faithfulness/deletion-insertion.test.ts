@@ -133,7 +133,15 @@ describe('deletion and insertion on linear models rank the exact attribution fir
     const data = Float32Array.from({ length: 3 * D }, (_, i) => ((i * 29) % 13) / 12);
     const subject = await createImageSubject(model, { shape: [3, H, W, C], data }, 'integrated-gradients',
       { methodOptions: { steps: 8 }, targets: [0, 1, 0] });
+    const progress: [number, number, string | undefined][] = [];
+    const own = (done: number, total: number, stage?: string) => { progress.push([done, total, stage]); };
+    subject.onProgress = own;
     const exact = await new Deletion().evaluate(subject, { steps: 12 });
+    // Progress counts the metric's model evaluations (3 rows x 13 points) under the metric's name, and ends complete.
+    assert.ok(progress.length > 0 && progress.every(([done, total, stage], i) => total === 39 && stage === 'deletion' && (i === 0 || done >= progress[i - 1][0])));
+    assert.deepEqual(progress[progress.length - 1], [39, 39, 'deletion']);
+    assert.equal(subject.onProgress, own, 'the subject gets its own progress callback back');
+    subject.onProgress = undefined;
     const random = await new Deletion().evaluate(subject, { steps: 12, order: 'random' });
     // The curve of the exact ranking starts at the logit and ends at the bias (every pixel at zero).
     exact.curves!.y.forEach((y, r) => close(y[y.length - 1], r === 1 ? -0.2 : 0.1, 1e-5));
