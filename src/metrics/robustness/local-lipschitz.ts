@@ -48,10 +48,11 @@ export class LocalLipschitzEstimate implements Metric<LocalLipschitzOptions> {
     const originals = Array.from({ length: subject.rows }, (_, row) => normalised(subject.attribution(row), normalise));
     const scores = new Array<number>(subject.rows).fill(0);
     for (let s = 0; s < samples; s++) {
-      const perturbations: Perturbation[] = inputs.map((x, row) => ({ row, kind: 'input', values: gaussianNoisy(x, std, scales, randoms[row]) }));
+      const neighbours = inputs.map((x, row) => gaussianNoisy(x, std, scales, randoms[row]));
+      const perturbations: Perturbation[] = neighbours.map((values, row) => ({ row, kind: 'input', values }));
       const explained = await subject.explain(perturbations);
       for (let row = 0; row < subject.rows; row++) {
-        const inputDistance = l2Distance(inputs[row], (perturbations[row] as { values: Float32Array }).values);
+        const inputDistance = l2Distance(inputs[row], neighbours[row]);
         // Quantus's 1e-10 keeps a zero-noise draw (all normals rounded away) finite.
         const ratio = l2Distance(originals[row], normalised(explained[row], normalise)) / (inputDistance + 1e-10);
         scores[row] = Math.max(scores[row], ratio);
