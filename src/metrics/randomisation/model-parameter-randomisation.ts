@@ -17,7 +17,7 @@ export interface ModelParameterRandomisationOptions extends MetricOptions, Simil
   absolute?: boolean;
   /** Layers to randomise (names from parameterLayers). Default: every layer with weights. */
   layers?: readonly string[];
-  /** Rows whose maps per step are kept in details.examples for the picture. Default 2. */
+  /** Rows whose maps per step are kept in details.examples for the picture (image subjects only). Default 2. */
   keepExamples?: number;
 }
 
@@ -82,7 +82,8 @@ export class ModelParameterRandomisation implements Metric<ModelParameterRandomi
     const steps = ['original', ...order];
     const rows = subject.rows;
     const originals = Array.from({ length: rows }, (_, row) => subject.attribution(row));
-    const kept = Math.min(keepExamples, rows);
+    // Example maps are for the picture of image maps; tabular rows keep none.
+    const kept = shape.length === 2 ? Math.min(keepExamples, rows) : 0;
     const exampleMaps: number[][][] = Array.from({ length: kept }, (_, row) => [Array.from(originals[row])]);
     // sims[measure][row][step]; the Spearman of the other sign rides along (Adebayo et al. show both).
     const sims = new Map<string, number[][]>(measures.map((m) => [m, Array.from({ length: rows }, () => new Array<number>(steps.length).fill(0))]));
@@ -130,7 +131,7 @@ export class ModelParameterRandomisation implements Metric<ModelParameterRandomi
       steps,
       maps,
       featureShape: shape,
-      ...(shape.length === 2 ? channelsLastInput(subject, row, shape) : {}),
+      ...channelsLastInput(subject, row, shape),
     }));
     return {
       metric: name,
