@@ -87,7 +87,9 @@ export class FaithfulnessCorrelation implements Metric<FaithfulnessCorrelationOp
     for (let r = 0; r < subject.rows; r++) {
       const full = outputs[r * perRow];
       const drops = Float64Array.from({ length: samples }, (_, s) => full - outputs[r * perRow + s + 1]);
-      scores.push(pearsonCorrelation(sums.subarray(r * samples, (r + 1) * samples), drops));
+      const sampleSums = sums.subarray(r * samples, (r + 1) * samples);
+      // A non-finite attribution or output leaves the correlation undefined for that row alone.
+      scores.push(sampleSums.every(Number.isFinite) && drops.every(Number.isFinite) ? pearsonCorrelation(sampleSums, drops) : NaN);
     }
     const params: Record<string, JsonValue> = { samples, subsetSize: fixedSize ?? null, baseline, abs, seed };
     return {

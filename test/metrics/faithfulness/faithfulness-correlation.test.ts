@@ -75,6 +75,9 @@ describe('faithfulness correlation', () => {
     const all = await new FaithfulnessCorrelation().evaluate(s, { samples: 5, subsetSize: 5 });
     assert.ok(all.scores.every(Number.isNaN));
     assert.equal(all.details!.undefinedRows, 2);
+    const withNaN = linear(2, 5, (w, x) => Float64Array.from(x, (v, i) => (i === 0 ? NaN : w[i] * v)));
+    const partial = await new FaithfulnessCorrelation().evaluate(withNaN, { samples: 20, subsetSize: 2 });
+    assert.ok(partial.scores.every(Number.isNaN), 'a NaN attribution in every subset: undefined, not an error');
     await assert.rejects(new FaithfulnessCorrelation().evaluate(s, { subsetSize: 6 }), (e: unknown) => e instanceof UsageError && /subsetSize 6/.test(e.message));
     await assert.rejects(new FaithfulnessCorrelation().evaluate(s, { samples: 0 }), UsageError);
     await assert.rejects(new FaithfulnessCorrelation().evaluate(s, { samples: 1 }), (e: unknown) => e instanceof UsageError && /at least 2/.test(e.message));
