@@ -1,5 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { useBackend } from '../../../src/backend.js';
+import { FunctionModel } from '../../../src/models/function.js';
+import { createImageSubject } from '../../../src/metrics/subjects/image.js';
 import { LocalLipschitzEstimate } from '../../../src/metrics/robustness/local-lipschitz.js';
 import { FunctionSubject } from './function-subject.js';
 
@@ -44,5 +48,21 @@ describe('local Lipschitz estimate', () => {
     });
     const raw = await new LocalLipschitzEstimate().evaluate(quadratic, { samples: 10, normalise: false });
     assert.ok(raw.scores[0] > 1.9 && raw.scores[0] <= 2 + 1e-5, `${raw.scores}`);
+  });
+
+  it('is 0 for saliency on a linear image model through the image subject, and not for input x gradient', async () => {
+    await useBackend('wasm');
+    const weights = tf.tensor2d(Float32Array.from({ length: 16 * 2 }, (_, i) => Math.sin(0.7 * i + 0.2)), [16, 2]);
+    const linear = new FunctionModel((x) => tf.matMul(x.reshape([x.shape[0], 16]), weights), { inputShape: [4, 4, 1], numOutputs: 2 });
+    const images = { shape: [3, 4, 4, 1], data: Float32Array.from({ length: 48 }, (_, i) => (i * 0.37) % 1) };
+    const saliency = await createImageSubject(linear, images, 'saliency');
+    const zero = await new LocalLipschitzEstimate().evaluate(saliency, { samples: 5 });
+    zero.scores.forEach((s) => assert.ok(s < 1e-6, `${zero.scores}`));
+    // Input x gradient of a linear model is w * x: after normalising by the max it still moves with x.
+    const ixg = await createImageSubject(linear, images, 'input-x-gradient');
+    const moving = await new LocalLipschitzEstimate().evaluate(ixg, { samples: 5, normalise: false });
+    // Unnormalised, ||w * d|| / ||d|| lies between min |w| and max |w| of the explained class.
+    moving.scores.forEach((s) => assert.ok(s > 0.05 && s <= 1 + 1e-6, `${moving.scores}`));
+    weights.dispose();
   });
 });
