@@ -67,10 +67,19 @@ export function randomisationExamples(result: MetricResultData): RandomisationEx
   });
 }
 
-/** The randomisation metrics of a summary that kept example maps, in the summary's order. */
+/** Whether a result kept example maps of pictures ([height, width] features; tabular rows have one dimension and no grid). */
+function hasImageExamples(r: MetricResultData): boolean {
+  const examples = r.details?.examples;
+  return Array.isArray(examples) && examples.length > 0 && examples.every((e) => {
+    const shape = typeof e === 'object' && e !== null && !Array.isArray(e) ? e.featureShape : undefined;
+    return Array.isArray(shape) && shape.length === 2;
+  });
+}
+
+/** The randomisation metrics of a summary that kept example maps of images, in the summary's order. */
 export function randomisationMetrics(summary: EvaluationSummary): string[] {
   return summary.metrics
-    .filter((m) => summary.results.some((r) => r.metric === m.name && Array.isArray(r.details?.examples) && (r.details?.examples as unknown[]).length > 0))
+    .filter((m) => summary.results.some((r) => r.metric === m.name && hasImageExamples(r)))
     .map((m) => m.name);
 }
 

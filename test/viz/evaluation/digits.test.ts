@@ -1,63 +1,49 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { EDGE_DETECTOR_ENTRY } from '../../../src/attribution/control/edge-detector.js';
 import { useBackend } from '../../../src/backend.js';
 import { readIdx } from '../../../src/io/idx.js';
+import { evaluateExplanations } from '../../../src/metrics/evaluate.js';
 import { Deletion } from '../../../src/metrics/faithfulness/deletion.js';
-import { Insertion } from '../../../src/metrics/faithfulness/insertion.js';
-import type { MetricResultData } from '../../../src/metrics/metric.js';
 import { createImageSubject } from '../../../src/metrics/subjects/image.js';
 import { loadModel } from '../../../src/models/load.js';
-import { meanConfidenceInterval } from '../../../src/stats/confidence.js';
-import { meanCurves } from '../../../src/viz/evaluation/curves.js';
-import { renderEvaluationReport } from '../../../src/viz/evaluation/report.js';
-import type { EvaluationSummary } from '../../../src/viz/evaluation/summary.js';
+import { parameterLayers } from '../../../src/models/randomise.js';
+import { evaluationCurvesPlot, meanCurves } from '../../../src/viz/evaluation/curves.js';
+import { randomisationPicture } from '../../../src/viz/evaluation/randomisation-picture.js';
+import { renderEvaluationReport, type EvaluationSummary } from '../../../src/viz/evaluation/report.js';
+import { similarityLines } from '../../../src/viz/evaluation/similarity-chart.js';
 import { evaluationTableMarkdown } from '../../../src/viz/evaluation/table.js';
 import { svgToPng } from '../../../src/viz/tabular/png.js';
-import { evaluationCurvesPlot } from '../../../src/viz/evaluation/curves.js';
 import { decodePng } from '../helpers.js';
 import { findAll, parseXml, texts } from '../tabular/xml.js';
-
-/** The summary of real metric results: mean and t interval per cell, ranks by mean in each metric's direction. */
-function summarise(results: MetricResultData[], methods: string[], metrics: (Deletion | Insertion)[], rows: number): EvaluationSummary {
-  const cells = results.map((r) => {
-    const ci = meanConfidenceInterval(r.scores);
-    return { method: r.method, metric: r.metric, mean: ci.mean, ciLow: ci.low, ciHigh: ci.high, n: ci.n, timeMs: r.timeMs };
-  });
-  const ranking = methods.map((method) => {
-    const ranks: Record<string, number> = {};
-    for (const m of metrics) {
-      const own = cells.find((c) => c.method === method && c.metric === m.info.name)!.mean;
-      ranks[m.info.name] = 1 + cells.filter((c) => c.metric === m.info.name && (m.info.higherIsBetter ? c.mean > own : c.mean < own)).length;
-    }
-    return { method, meanRank: Object.values(ranks).reduce((a, b) => a + b, 0) / metrics.length, ranks };
-  });
-  return { model: 'digits', modality: 'image', rows, seed: 0, methods, metrics: metrics.map((m) => ({ ...m.info })), cells, ranking, results };
-}
 
 describe('evaluation pictures of a real run on the digit model', () => {
   const rows = 4;
   const images = readIdx('data/mnist/t10k-images-idx3-ubyte.gz');
   const digits = { shape: [rows, 28, 28, 1], data: Float32Array.from(images.data.subarray(0, rows * 784), (v) => v / 255) };
-  const methods = ['integrated-gradients', 'saliency'];
   let summary: EvaluationSummary;
+  let layers: string[];
 
   before(async () => {
     await useBackend('wasm');
     const model = await loadModel('digits');
-    const results: MetricResultData[] = [];
-    const metrics = [new Deletion(), new Insertion()];
+    layers = parameterLayers(model);
     const subjects = [
-      await createImageSubject(model, digits, 'integrated-gradients', { methodOptions: { steps: 16 } }),
+      await createImageSubject(model, digits, 'integrated-gradients', { methodOptions: { steps: 8 } }),
       await createImageSubject(model, digits, 'saliency'),
+      await createImageSubject(model, digits, EDGE_DETECTOR_ENTRY),
     ];
-    for (const metric of metrics) for (const s of subjects) results.push(await metric.evaluate(s, { steps: 10 }));
-    summary = summarise(results, methods, metrics, rows);
+    // The evaluation's own summary type is what the pictures take.
+    summary = await evaluateExplanations(subjects, {
+      metrics: ['deletion', 'insertion', 'randomisation'],
+      metricOptions: { deletion: { steps: 10 }, insertion: { steps: 10 }, randomisation: { keepExamples: 1 } },
+    });
   });
 
   it('draws each method\'s mean deletion and insertion curve through the metric\'s own points, with its AUC', () => {
     const svg = parseXml(evaluationCurvesPlot(summary));
     const lines = findAll(svg, 'polyline').filter((p) => p.attrs['stroke-width'] === '2');
-    assert.equal(lines.length, 4);
+    assert.equal(lines.length, 2 * 3);
     for (const l of lines) assert.equal(l.attrs.points.split(' ').length, 11);
     for (const metric of ['deletion', 'insertion']) {
       for (const c of meanCurves(summary, metric)) {
@@ -74,12 +60,29 @@ describe('evaluation pictures of a real run on the digit model', () => {
     assert.ok(png.width >= 800 && png.height > 300);
   });
 
+  it('draws the randomisation grid: the input, then a map per step from "original" down the cascade, per method', () => {
+    const svg = parseXml(randomisationPicture(summary));
+    const steps = ['original', ...[...layers].reverse()];
+    assert.equal(findAll(svg, 'image').length, 3 * (1 + steps.length));
+    const t = texts(svg);
+    for (const s of steps) assert.ok(t.includes(s), s);
+    // The control ignores the model: its similarity stays at 1 while saliency's falls.
+    const lines = similarityLines(summary, 'randomisation');
+    const edge = lines.find((l) => l.method === 'edge-detector')!;
+    const saliency = lines.find((l) => l.method === 'saliency')!;
+    assert.ok(edge.mean.every((v) => v > 0.99));
+    assert.ok(saliency.mean[saliency.mean.length - 1] < edge.mean[edge.mean.length - 1] - 0.1);
+    const png = decodePng(svgToPng(randomisationPicture(summary), { scale: 1 }));
+    assert.ok(png.width > 600 && png.height > 600);
+  });
+
   it('renders the table and the report from the run', () => {
     const md = evaluationTableMarkdown(summary);
-    assert.equal(md.split('\n').filter((l) => l.startsWith('| ')).length, 3);
+    assert.equal(md.split('\n').filter((l) => l.startsWith('| ')).length, 1 + 3);
+    assert.ok(md.split('\n')[0].includes('randomisation ↓'));
     const html = renderEvaluationReport(summary, { date: new Date(0), version: 'test' });
-    assert.ok(html.includes('2 methods × 2 metrics on 4 image rows'));
+    assert.ok(html.includes('3 methods × 3 metrics on 4 image rows'));
     assert.ok(html.includes(new Deletion().info.formula));
-    assert.ok(html.includes('This evaluation has no randomisation test'));
+    assert.equal((html.match(/<svg xmlns/g) ?? []).length, 2);
   });
 });

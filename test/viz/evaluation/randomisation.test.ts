@@ -139,6 +139,18 @@ describe('randomisation test picture', () => {
     assert.throws(() => randomisationGridPlot(s), (e: unknown) => e instanceof UsageError && /6 maps but 2 step names/.test(e.message));
   });
 
+  it('draws only the similarities for tabular rows, whose features have no picture', () => {
+    const s = handSummary();
+    for (const m of s.methods) {
+      const ex = examplesOf(s, m)[0];
+      ex.featureShape = [30];
+    }
+    const svg = parseXml(randomisationPicture(s));
+    assert.equal(findAll(svg, 'image').length, 0);
+    assert.ok(texts(svg).includes('Spearman rank correlation to the original explanation'));
+    assert.throws(() => randomisationGridPlot(s), (e: unknown) => e instanceof UsageError && /no randomisation maps/.test(e.message));
+  });
+
   it('stacks the grid above the similarity chart in one well-formed picture with unique ids', () => {
     const s = handSummary();
     const picture = randomisationPicture(s);
