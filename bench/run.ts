@@ -10,7 +10,7 @@
  * (token attributions and lenses on the spam classifier and a llama2.c model).
  * The embedding suite is bench/embedding.ts (PCA, t-SNE up to 100k points) and bench/umap-hnsw.ts (UMAP against
  * umap-js, HNSW recall): the longest, about 30 minutes on a quiet 2-core machine.
- * Options: --engines native,wasm,cpu   --repeats N   --suites image,tabular,text,embedding
+ * Options: --engines native,wasm,cpu   --repeats N   --suites image,tabular,text,embedding,evaluation
  */
 import * as tf from '@tensorflow/tfjs';
 import { spawnSync } from 'node:child_process';
@@ -27,7 +27,7 @@ import type { Model } from '../src/models/model.js';
 import type { NdArray } from '../src/tensor.js';
 
 const { values } = parseArgs({
-  options: { engines: { type: 'string', default: 'native,wasm,cpu' }, repeats: { type: 'string', default: '7' }, suites: { type: 'string', default: 'image,tabular,text,embedding' } },
+  options: { engines: { type: 'string', default: 'native,wasm,cpu' }, repeats: { type: 'string', default: '7' }, suites: { type: 'string', default: 'image,tabular,text,embedding,evaluation' } },
 });
 const suites = values.suites!.split(',');
 const engines = (suites.includes('image') ? values.engines!.split(',') : []) as ('native' | BackendName)[];
@@ -116,7 +116,8 @@ if (rows.length) process.stdout.write('| engine | workload | median ms | min ms 
 if (rows.length) process.stdout.write(`${rows.join('\n')}\n`);
 
 const scripts = [...(suites.includes('tabular') ? ['kernel-shap.ts', 'lime.ts', 'trees.ts'] : []), ...(suites.includes('text') ? ['attention.ts', 'text.ts'] : []),
-  ...(suites.includes('embedding') ? ['embedding.ts', 'umap-hnsw.ts'] : [])];
+  ...(suites.includes('embedding') ? ['embedding.ts', 'umap-hnsw.ts'] : []),
+  ...(suites.includes('evaluation') ? ['evaluation.ts', 'adversarial.ts'] : [])];
 // Each bench is its own process, so one's memory and JIT state do not colour the next.
 for (const script of scripts) {
   process.stdout.write(`\n## ${script}\n`);

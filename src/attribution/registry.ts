@@ -1,5 +1,6 @@
 import type { Model } from '../models/model.js';
 import type { Attribution, AttributeOptions } from './base.js';
+import { EdgeDetector } from './control/edge-detector.js';
 import { DeepLift } from './gradient/deeplift.js';
 import { GradCam } from './gradient/grad-cam.js';
 import { GradientShap } from './gradient/gradient-shap.js';
@@ -18,7 +19,8 @@ import { ShapleyValues } from './perturbation/shapley-values.js';
 export interface MethodEntry {
   name: string;
   summary: string;
-  family: 'gradient' | 'perturbation';
+  /** `control`: ignores the model (a sanity-check baseline for evaluating the others). */
+  family: 'gradient' | 'perturbation' | 'control';
   /** Needs a named layer (--layer). */
   needsLayer: boolean;
   /** Needs a modified backward rule, so a layered model. */
@@ -62,6 +64,8 @@ export const METHODS: readonly MethodEntry[] = [
     summary: 'lime_image: a weighted ridge surrogate over superpixels (SLIC or a feature mask) switched on and off' }, (m) => new Lime(m)),
   entry({ name: 'kernel-shap', family: 'perturbation', needsLayer: false, needsRule: false,
     summary: 'KernelSHAP over superpixels (SLIC or a feature mask), absent ones at the baseline; sum to f(x) - f(baseline)' }, (m) => new KernelShapImage(m)),
+  entry({ name: 'edge-detector', family: 'control', needsLayer: false, needsRule: false, onRequestOnly: true,
+    summary: 'control that ignores the model: Sobel edge magnitude of the input (the sanity-check baseline of Adebayo et al.)' }, (m) => new EdgeDetector(m)),
 ];
 
 export const METHOD_NAMES = METHODS.map((m) => m.name);

@@ -13,6 +13,7 @@ import { projectSpec, runProject } from './project.js';
 import { neighborsSpec, runNeighbors } from './neighbors.js';
 import { directionSpec, runDirection } from './direction.js';
 import { attackSpec, runAttack } from './attack.js';
+import { evaluateSpec, runEvaluate } from './evaluate.js';
 
 interface Command {
   spec: CommandSpec;
@@ -31,6 +32,7 @@ const COMMANDS: Command[] = [
   { spec: neighborsSpec, run: runNeighbors },
   { spec: directionSpec, run: runDirection },
   { spec: tcavSpec, run: runTcav },
+  { spec: evaluateSpec, run: runEvaluate },
   { spec: attackSpec, run: runAttack },
 ];
 

@@ -17,8 +17,8 @@ export async function runMethods(flags: ParsedOptions, out: (text: string) => vo
     return 0;
   }
   const width = Math.max(...METHODS.map((m) => m.name.length), ...tabular.map((m) => m.name.length)) + 2;
-  for (const family of ['gradient', 'perturbation'] as const) {
-    out(`${family} methods (images and tensors, --input):`);
+  for (const family of ['gradient', 'perturbation', 'control'] as const) {
+    out(family === 'control' ? 'controls (ignore the model: baselines for glassbox evaluate):' : `${family} methods (images and tensors, --input):`);
     for (const m of METHODS.filter((x) => x.family === family)) out(`  ${m.name.padEnd(width)}${m.summary}`);
   }
   out('tabular methods (rows of a CSV, --data):');

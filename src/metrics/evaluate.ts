@@ -1,7 +1,7 @@
 import { UsageError } from '../errors.js';
 import { meanConfidenceInterval } from '../stats/confidence.js';
 import type { MetricInfo, MetricOptions, MetricResultData } from './metric.js';
-import { findMetric, METRIC_NAMES } from './registry.js';
+import { DEFAULT_METRICS, findMetric, METRIC_NAMES } from './registry.js';
 import { isModelBacked, type EvaluationSubject, type Modality } from './subject.js';
 
 /** One method under one metric: the mean score over the explained rows and its confidence interval. */
@@ -43,7 +43,7 @@ export interface EvaluationSummary {
 }
 
 export interface EvaluateOptions {
-  /** Metric names (the registry's); default: every metric that applies to the subjects. */
+  /** Metric names (the registry's); default: those of DEFAULT_METRICS that apply to the subjects. */
   metrics?: readonly string[];
   /** Options per metric name, passed to its evaluate() (the seed is added). */
   metricOptions?: Readonly<Record<string, Record<string, unknown>>>;
@@ -108,9 +108,9 @@ export async function evaluateExplanations(subjects: readonly EvaluationSubject[
   };
 }
 
-/** The metrics that apply to a subject: its modality, and a layered model where a metric changes the model. */
+/** The default metrics that apply to a subject: its modality, and a layered model where a metric changes the model. */
 export function defaultMetrics(subject: EvaluationSubject): string[] {
-  return METRIC_NAMES.filter((name) => {
+  return DEFAULT_METRICS.filter((name) => {
     const info = findMetric(name)!.info;
     return info.modalities.includes(subject.modality) && (!info.needsModel || isModelBacked(subject));
   });
