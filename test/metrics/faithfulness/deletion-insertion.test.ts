@@ -154,25 +154,27 @@ describe('deletion and insertion on linear models rank the exact attribution fir
 describe('deletion and insertion on the digit model', () => {
   before(async () => { await useBackend('wasm'); });
 
-  it('integrated gradients beat a random ordering on 12 test digits (mean AUC)', async () => {
+  it('integrated gradients beat a random ordering on 12 test digits, with the zeros, mean and blur baselines', async () => {
     const model = await loadModel('digits');
     try {
       const images = readIdx('data/mnist/t10k-images-idx3-ubyte.gz');
       const n = 12;
       const data = Float32Array.from(images.data.subarray(0, n * 784), (v) => v / 255);
       const subject = await createImageSubject(model, { shape: [n, 28, 28, 1], data }, 'integrated-gradients', { methodOptions: { steps: 16 } });
-      const del = new Deletion();
-      const ig = await del.evaluate(subject, { steps: 20 });
-      const random = await del.evaluate(subject, { steps: 20, order: 'random' });
-      const ins = new Insertion();
-      const igIns = await ins.evaluate(subject, { steps: 20 });
-      const randomIns = await ins.evaluate(subject, { steps: 20, order: 'random' });
-      assert.ok(mean(ig.scores) < mean(random.scores) - 1, `deletion: IG ${mean(ig.scores)} vs random ${mean(random.scores)}`);
-      assert.ok(mean(igIns.scores) > mean(randomIns.scores) + 1, `insertion: IG ${mean(igIns.scores)} vs random ${mean(randomIns.scores)}`);
-      const better = ig.scores.filter((v, r) => v < random.scores[r]).length;
-      assert.ok(better >= 10, `IG beats random on ${better} of ${n} digits`);
-      console.log(`digits: deletion AUC IG ${mean(ig.scores).toFixed(3)} random ${mean(random.scores).toFixed(3)}; insertion IG ${
-        mean(igIns.scores).toFixed(3)} random ${mean(randomIns.scores).toFixed(3)}; ${ig.timeMs.toFixed(0)} ms`);
+      for (const baseline of ['zeros', 'mean', 'blur'] as const) {
+        const ig = await new Deletion().evaluate(subject, { steps: 20, baseline });
+        const random = await new Deletion().evaluate(subject, { steps: 20, baseline, order: 'random' });
+        const igIns = await new Insertion().evaluate(subject, { steps: 20, baseline });
+        const randomIns = await new Insertion().evaluate(subject, { steps: 20, baseline, order: 'random' });
+        assert.equal(ig.params.baseline, baseline);
+        assert.ok(mean(ig.scores) < mean(random.scores) - 1, `${baseline} deletion: IG ${mean(ig.scores)} vs random ${mean(random.scores)}`);
+        assert.ok(mean(igIns.scores) > mean(randomIns.scores) + 1, `${baseline} insertion: IG ${mean(igIns.scores)} vs random ${mean(randomIns.scores)}`);
+        const better = ig.scores.filter((v, r) => v < random.scores[r]).length;
+        const betterIns = igIns.scores.filter((v, r) => v > randomIns.scores[r]).length;
+        assert.ok(better >= 10 && betterIns >= 10, `${baseline}: IG beats random on ${better} (deletion) and ${betterIns} (insertion) of ${n} digits`);
+        console.log(`digits, ${baseline}: deletion AUC IG ${mean(ig.scores).toFixed(3)} random ${mean(random.scores).toFixed(3)}; insertion IG ${
+          mean(igIns.scores).toFixed(3)} random ${mean(randomIns.scores).toFixed(3)}`);
+      }
     } finally {
       model.dispose();
     }
