@@ -8,13 +8,16 @@ import { textSaliency } from '../../attribution/text/saliency.js';
 import { checkSequenceTokens, type TokenSequenceModel } from '../../attribution/text/token-sequence-model.js';
 import { transformerSequenceModel } from '../../attribution/text/transformer-sequence-model.js';
 import { UsageError } from '../../errors.js';
-import type { TextClassifierModel } from '../../models/text/text-classifier.js';
+import { OnnxTextModel } from '../../models/onnx-text/onnx-text-model.js';
+import { TextClassifierModel } from '../../models/text/text-classifier.js';
+import type { Transformer } from '../../models/transformer/transformer.js';
 import type { EvaluationSubject, Perturbation, RemovalBaseline } from '../subject.js';
 import { checkPerturbation, perturbationTargets } from './check-perturbation.js';
 import { checkBaseline, checkTargets, definedOnly, type SubjectProgress } from './subject-helpers.js';
 
 export const TEXT_SUBJECT_METHODS = ['saliency', 'input-x-gradient', 'integrated-gradients', 'occlusion', 'lime', 'kernel-shap'] as const;
 export type TextSubjectMethod = (typeof TEXT_SUBJECT_METHODS)[number];
+const GRADIENT_METHODS: readonly TextSubjectMethod[] = ['saliency', 'input-x-gradient', 'integrated-gradients'];
 
 export interface TextSubjectOptions {
   /**
@@ -32,10 +35,61 @@ export interface TextSubjectOptions {
   onProgress?: SubjectProgress;
 }
 
-/** A row: its token ids, and the positions that are features (every token but [CLS], [SEP], [PAD]). */
+/** A row: its token ids, and the positions that are features (every token but the specials the tokenizer adds). */
 interface TokenRow {
   ids: number[];
   positions: number[];
+}
+
+/** A text classifier the subject can explain: the built-in TF.js transformer (all six methods) or an ONNX export (the perturbation methods). */
+export type TextSubjectModel = TextClassifierModel | OnnxTextModel;
+
+/** What the subject needs of either kind of classifier. */
+interface TextModelParts {
+  name: string;
+  numOutputs: number;
+  sequenceModel: TokenSequenceModel;
+  /** The TF.js transformer, for the gradient methods. */
+  transformer?: Transformer;
+  /** Token ids and the positions of special tokens ([CLS], [SEP]) of a text. */
+  encode(text: string): { ids: number[]; special: number[] };
+  /** Ids the tokenizer adds around every text, and padding: never features when rows come as ids. */
+  specialIds: Set<number>;
+  pad?: number;
+  mask?: number;
+}
+
+function partsOf(model: TextSubjectModel): TextModelParts {
+  if (model instanceof TextClassifierModel) {
+    const tokenizer = model.tokenizer;
+    return {
+      name: model.name, numOutputs: model.classNames.length, transformer: model.transformer,
+      sequenceModel: transformerSequenceModel(model.transformer),
+      encode: (text) => {
+        const encoding = model.encode(text);
+        return { ids: encoding.ids, special: encoding.ids.flatMap((_, p) => (encoding.words[p] === -1 ? [p] : [])) };
+      },
+      specialIds: new Set([tokenizer.clsId, tokenizer.sepId, tokenizer.padId]), pad: tokenizer.padId, mask: tokenizer.maskId,
+    };
+  }
+  if (model instanceof OnnxTextModel) {
+    if (model.kind !== 'classifier') {
+      throw new UsageError(`${model.name} is a language model, and the text subject explains classifiers`, 'give a text classifier (e.g. models/spam-onnx)');
+    }
+    const specials = model.tokenizer.specials;
+    const around = model.encode('').ids;
+    return {
+      name: model.name, numOutputs: model.numOutputs, sequenceModel: model,
+      encode: (text) => {
+        const encoding = model.encode(text);
+        return { ids: encoding.ids, special: encoding.specialPositions };
+      },
+      specialIds: new Set([...around, ...(specials.pad !== undefined ? [specials.pad] : [])]),
+      ...(specials.pad !== undefined ? { pad: specials.pad } : {}),
+      ...(specials.mask !== undefined ? { mask: specials.mask } : {}),
+    };
+  }
+  throw new UsageError('the text subject needs a text classifier', "load one with loadTextClassifier('spam') or loadOnnxTextModel('spam-onnx')");
 }
 
 /**
@@ -51,7 +105,7 @@ export class TextSubject implements EvaluationSubject {
   onProgress?: SubjectProgress;
 
   constructor(
-    private readonly classifier: TextClassifierModel,
+    private readonly classifier: TextModelParts,
     private readonly methodName: TextSubjectMethod,
     private readonly methodOptions: Record<string, unknown>,
     private readonly tokenRows: TokenRow[],
@@ -63,7 +117,7 @@ export class TextSubject implements EvaluationSubject {
     this.model = classifier.name;
     this.method = methodName;
     this.rows = tokenRows.length;
-    this.numOutputs = classifier.classNames.length;
+    this.numOutputs = classifier.numOutputs;
   }
 
   features(row: number): number {
@@ -84,7 +138,7 @@ export class TextSubject implements EvaluationSubject {
 
   async score(perturbations: readonly Perturbation[]): Promise<Float64Array> {
     const sequences = this.perturbedSequences(perturbations);
-    const model = transformerSequenceModel(this.classifier.transformer);
+    const model = this.classifier.sequenceModel;
     const out = new Float64Array(sequences.length);
     for (let start = 0; start < sequences.length; start += this.batchSize) {
       const end = Math.min(sequences.length, start + this.batchSize);
@@ -133,12 +187,17 @@ export class TextSubject implements EvaluationSubject {
  * Builds the subject: tokenises the texts (or takes token ids, [CLS] ... [SEP] as the tokenizer
  * makes them), resolves the targets, and explains every text once (progress under the stage 'explain').
  */
-export async function createTextSubject(model: TextClassifierModel, texts: readonly (string | readonly number[])[], method: TextSubjectMethod,
+export async function createTextSubject(textModel: TextSubjectModel, texts: readonly (string | readonly number[])[], method: TextSubjectMethod,
   options: TextSubjectOptions = {}): Promise<TextSubject> {
   if (!(TEXT_SUBJECT_METHODS as readonly string[]).includes(method)) {
     throw new UsageError(`unknown text method "${String(method)}"`, `choose one of: ${TEXT_SUBJECT_METHODS.join(', ')}`);
   }
   if (texts.length === 0) throw new UsageError('there are no texts to explain', 'give at least one text');
+  const model = partsOf(textModel);
+  if (!model.transformer && GRADIENT_METHODS.includes(method)) {
+    throw new UsageError(`${model.name} is an ONNX text model, a black box: ${method} needs gradients, which it does not give`,
+      'use occlusion, lime or kernel-shap');
+  }
   const baseline = options.baseline ?? 'zeros';
   removalToken(model, baseline);
   const batchSize = options.internalBatchSize ?? 64;
@@ -153,17 +212,18 @@ export async function createTextSubject(model: TextClassifierModel, texts: reado
         : 'the subject explains the target class logit, with [CLS] and [SEP] kept out: leave it out');
     }
   }
-  const sequenceModel = transformerSequenceModel(model.transformer);
-  const special = new Set([model.tokenizer.clsId, model.tokenizer.sepId, model.tokenizer.padId]);
+  const sequenceModel = model.sequenceModel;
   const tokenRows = texts.map((text, r): TokenRow => {
-    const ids = typeof text === 'string' ? model.encode(text).ids : [...text];
+    const encoded = typeof text === 'string' ? model.encode(text) : undefined;
+    const ids: number[] = encoded ? encoded.ids : [...(text as readonly number[])];
     checkSequenceTokens(sequenceModel, ids);
-    const positions = ids.map((_, p) => p).filter((p) => !special.has(ids[p]));
+    const special = new Set(encoded ? encoded.special : ids.flatMap((id, p) => (model.specialIds.has(id) ? [p] : [])));
+    const positions = ids.map((_, p) => p).filter((p) => !special.has(p));
     if (positions.length === 0) throw new UsageError(`text ${r} has no tokens besides [CLS] and [SEP]`, 'give texts with at least one word');
     return { ids, positions };
   });
   const targets = options.targets !== undefined
-    ? checkTargets(options.targets, texts.length, model.classNames.length)
+    ? checkTargets(options.targets, texts.length, model.numOutputs)
     : await predictedClasses(sequenceModel, tokenRows, batchSize);
   const attributions: Float64Array[] = [];
   for (let r = 0; r < tokenRows.length; r++) {
@@ -176,14 +236,18 @@ export async function createTextSubject(model: TextClassifierModel, texts: reado
 }
 
 /** The token id a removed token becomes. */
-function removalToken(model: TextClassifierModel, baseline: RemovalBaseline): number {
+function removalToken(model: TextModelParts, baseline: RemovalBaseline): number {
   const why = 'tokens are ids: a mean or blurred token does not exist';
   checkBaseline(baseline, ['zeros'], why);
-  if (baseline === 'zeros') return model.tokenizer.padId;
+  const vocabSize = model.sequenceModel.vocabSize;
+  if (baseline === 'zeros') {
+    if (model.pad === undefined) throw new UsageError(`${model.name} has no padding token to stand for removed tokens`, 'give a token id as the baseline');
+    return model.pad;
+  }
   const id = baseline as number;
-  if (!Number.isInteger(id) || id < 0 || id >= model.transformer.config.vocabSize) {
-    throw new UsageError(`a numeric baseline for text is a token id, and ${id} is not one (the vocabulary has ${model.transformer.config.vocabSize})`,
-      `give an id from 0 to ${model.transformer.config.vocabSize - 1}, or 'zeros' for [PAD]`);
+  if (!Number.isInteger(id) || id < 0 || id >= vocabSize) {
+    throw new UsageError(`a numeric baseline for text is a token id, and ${id} is not one (the vocabulary has ${vocabSize})`,
+      `give an id from 0 to ${vocabSize - 1}, or 'zeros' for the padding token`);
   }
   return id;
 }
@@ -198,18 +262,18 @@ async function predictedClasses(model: TokenSequenceModel, rows: TokenRow[], bat
 }
 
 /** One sequence explained for one class, its scores at the feature positions. */
-async function explainTokens(model: TextClassifierModel, method: TextSubjectMethod, methodOptions: Record<string, unknown>,
+async function explainTokens(model: TextModelParts, method: TextSubjectMethod, methodOptions: Record<string, unknown>,
   row: TokenRow, target: number): Promise<Float64Array> {
   const fixed = row.ids.map((_, p) => p).filter((p) => !row.positions.includes(p));
-  const transformer = model.transformer;
-  const sequenceModel = transformerSequenceModel(transformer);
-  const specials = { pad: model.tokenizer.padId, mask: model.tokenizer.maskId };
+  const sequenceModel = model.sequenceModel;
+  const specials = { ...(model.pad !== undefined ? { pad: model.pad } : {}), ...(model.mask !== undefined ? { mask: model.mask } : {}) };
+  const gradientModel = (): Transformer => model.transformer!;
   let result: TokenAttribution;
   switch (method) {
-    case 'saliency': result = textSaliency(transformer, row.ids, { ...methodOptions, target }); break;
-    case 'input-x-gradient': result = textInputXGradient(transformer, row.ids, { ...methodOptions, target }); break;
+    case 'saliency': result = textSaliency(gradientModel(), row.ids, { ...methodOptions, target }); break;
+    case 'input-x-gradient': result = textInputXGradient(gradientModel(), row.ids, { ...methodOptions, target }); break;
     case 'integrated-gradients':
-      result = textIntegratedGradients(transformer, row.ids, { baseline: 'pad', ...methodOptions, specials, keep: fixed, target });
+      result = textIntegratedGradients(gradientModel(), row.ids, { baseline: 'pad', ...methodOptions, specials, keep: fixed, target });
       break;
     case 'occlusion': result = await textOcclusion(sequenceModel, row.ids, { ...methodOptions, fixed, target }); break;
     case 'lime': result = await textLime(sequenceModel, row.ids, { ...methodOptions, fixed, target }); break;

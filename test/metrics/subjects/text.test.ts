@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../../../src/backend.js';
 import { UsageError } from '../../../src/errors.js';
 import { loadTextClassifier } from '../../../src/models/text/load.js';
+import { loadOnnxTextModel } from '../../../src/models/onnx-text/load.js';
 import type { TextClassifierModel } from '../../../src/models/text/text-classifier.js';
 import { maskOf } from '../../../src/metrics/subject.js';
 import { createTextSubject } from '../../../src/metrics/subjects/text.js';
@@ -109,5 +110,32 @@ describe('text subject on the spam classifier', () => {
     await assert.rejects(createTextSubject(model, TEXTS, 'grad-cam' as never), (e: unknown) => e instanceof UsageError && /occlusion/.test(e.message));
     await assert.rejects(createTextSubject(model, TEXTS, 'saliency', { targets: [0, 2, 1] }), UsageError);
     await assert.rejects(createTextSubject(model, TEXTS, 'saliency', { methodOptions: { target: 1 } }), UsageError);
+  });
+
+  it('token ids given directly: specials found by id; the same attributions as from the text', async () => {
+    const ids = model.encode(TEXTS[1]).ids;
+    const [fromIds, fromText] = await Promise.all([createTextSubject(model, [ids], 'saliency'), createTextSubject(model, [TEXTS[1]], 'saliency')]);
+    assert.equal(fromIds.features(0), ids.length - 2);
+    assert.deepEqual(Array.from(fromIds.attribution(0)), Array.from(fromText.attribution(0)));
+  });
+});
+
+describe('text subject on the ONNX export of the spam classifier', () => {
+  it('occlusion through the black box: scores equal the export\'s logits, attributions score differences; gradients refused', async () => {
+    const onnx = await loadOnnxTextModel('spam-onnx');
+    try {
+      const subject = await createTextSubject(onnx, TEXTS.slice(0, 2), 'occlusion', { methodOptions: { absence: { tokenId: 0 } } });
+      const ids = onnx.encode(TEXTS[0]).ids;
+      assert.equal(subject.features(0), ids.length - 2);
+      const n = subject.features(0);
+      const scores = await subject.score([{ row: 0, kind: 'remove', mask: new Uint8Array(n) }, { row: 0, kind: 'remove', mask: maskOf(n, [3]) }]);
+      const [[clean], [edited]] = await onnx.outputs([ids, ids.map((id, p) => (p === 4 ? 0 : id))]);
+      assert.ok(Math.abs(scores[0] - clean[subject.targets[0]]) < 1e-4);
+      assert.ok(Math.abs(scores[1] - edited[subject.targets[0]]) < 1e-4);
+      assert.ok(Math.abs(subject.attribution(0)[3] - (scores[0] - scores[1])) < 1e-4);
+      await assert.rejects(createTextSubject(onnx, TEXTS, 'integrated-gradients'), (e: unknown) => e instanceof UsageError && /black box/.test(e.message));
+    } finally {
+      await onnx.dispose();
+    }
   });
 });
