@@ -63,10 +63,10 @@ function clampReflect(i: number, n: number): number {
   return i;
 }
 
-/** The edge detector as a method entry (for subjects and the registry): forward passes only, for the target. */
+/** The edge detector as a method entry, for subjects built outside the registry (which lists the same entry). */
 export const EDGE_DETECTOR_ENTRY: MethodEntry = {
   name: 'edge-detector',
-  family: 'perturbation',
+  family: 'control',
   needsLayer: false,
   needsRule: false,
   onRequestOnly: true,

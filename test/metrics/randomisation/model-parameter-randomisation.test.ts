@@ -1,7 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { EDGE_DETECTOR_ENTRY } from '../../../src/attribution/control/edge-detector.js';
 import { useBackend } from '../../../src/backend.js';
 import { UsageError } from '../../../src/errors.js';
 import { readIdx } from '../../../src/io/idx.js';
@@ -34,7 +33,7 @@ describe('model parameter randomisation test on the digit CNN', () => {
   it('cascading: the gradient falls to zero similarity as layers are randomised, while the edge-detector control (which ignores the model) stays at 1 at every step', async () => {
     // Signed gradients compared signed, as in Adebayo et al.'s "rank correlation (no abs)".
     const gradient = await createImageSubject(native, x, 'saliency', { methodOptions: { abs: false } });
-    const edges = await createImageSubject(native, x, EDGE_DETECTOR_ENTRY);
+    const edges = await createImageSubject(native, x, 'edge-detector');
     const stages = new Set<string>();
     let last = 0;
     gradient.onProgress = (done, total, stage) => {
@@ -128,7 +127,7 @@ describe('model parameter randomisation test on the digit CNN', () => {
       const rows = { shape: [4, 28, 28, 1], data: x.data.subarray(0, 4 * 784) };
       const gradient = await createImageSubject(tfjs, rows, 'saliency', { methodOptions: { abs: false } });
       const s = await metric.evaluate(gradient, { seed: 1, keepExamples: 0, absolute: false });
-      const e = await metric.evaluate(await createImageSubject(tfjs, rows, EDGE_DETECTOR_ENTRY), { seed: 1, keepExamples: 0 });
+      const e = await metric.evaluate(await createImageSubject(tfjs, rows, 'edge-detector'), { seed: 1, keepExamples: 0 });
       assert.ok(Math.abs(mean(s.scores)) < 0.3, `gradient on tfjs ${s.scores}`);
       assert.ok(e.curves!.y.every((row) => row.every((v) => v > 0.9)));
     } finally {
