@@ -7,7 +7,8 @@ export type AvgSensitivityOptions = SensitivityOptions;
 /**
  * Average sensitivity (Yeh et al. 2019; Quantus AvgSensitivity): the mean over d ~ U[-r, r]^D of
  * ||a(x) - a(x + d)||_F / ||a(x)||_F, by Monte Carlo over `samples` noisy copies. Lower is better. As in
- * max-sensitivity, the division is by ||a(x)|| (Yeh et al.'s code, Captum) where Quantus divides by ||x||.
+ * max-sensitivity, the division is by ||a(x)|| (Yeh et al.'s code, Captum) where Quantus divides by ||x||
+ * (denominator: 'input').
  */
 export class AvgSensitivity implements Metric<AvgSensitivityOptions> {
   readonly info: MetricInfo = {

@@ -1,4 +1,5 @@
 import type { JsonValue } from '../../attribution/result.js';
+import { UsageError } from '../../errors.js';
 import type { MetricOptions } from '../metric.js';
 import { requireModality, type EvaluationSubject, type Perturbation } from '../subject.js';
 import {
@@ -11,17 +12,19 @@ export interface SensitivityOptions extends MetricOptions {
   samples?: number;
   /** Half-width of the uniform noise per input value (Quantus's lower_bound, in input units). Default 0.2. */
   radius?: number;
-  /** Divide by ||a(x)|| so that the score does not depend on the attribution's scale. Default true. */
+  /** Divide by a norm (`denominator`) so that the score does not depend on the attribution's scale. Default true. */
   normalise?: boolean;
+  /** What a normalised score divides by: ||a(x)|| (default: Yeh et al.'s code, Captum) or ||x|| (Quantus). */
+  denominator?: 'attribution' | 'input';
   /** Units of `radius`. Default 'absolute' for images, 'feature-std' for tabular rows. */
   noiseScale?: NoiseScale;
 }
 
 export interface Sensitivities {
-  /** rows x samples: ||a(x) - a(x + d)|| (/ ||a(x)|| when normalised); NaN for a row whose a(x) is all zero when normalised. */
+  /** rows x samples: ||a(x) - a(x + d)|| (/ the denominator's norm when normalised; NaN when that norm is 0). */
   perSample: number[][];
   params: Record<string, JsonValue>;
-  /** Rows whose attribution is all zero, for which the normalised sensitivity is undefined. */
+  /** Rows whose denominator is all zero, for which the normalised sensitivity is undefined. */
   zeroAttributionRows: number[];
 }
 
@@ -34,12 +37,16 @@ export async function explanationSensitivities(metric: string, subject: Evaluati
   const samples = checkSamples('samples', options.samples ?? 10);
   const radius = checkNoiseSize('radius', options.radius ?? 0.2);
   const normalise = options.normalise ?? true;
+  const denominator = options.denominator ?? 'attribution';
+  if (denominator !== 'attribution' && denominator !== 'input') {
+    throw new UsageError(`denominator must be 'attribution' or 'input', got ${String(denominator)}`, "pass denominator: 'attribution' (Yeh et al.) or 'input' (Quantus)");
+  }
   const noiseScale = options.noiseScale ?? defaultNoiseScale(subject);
   const seed = options.seed ?? 0;
   const scales = noiseScales(subject, noiseScale);
   const randoms = rowRandoms(seed, subject.rows);
   const inputs = Array.from({ length: subject.rows }, (_, row) => subject.input(row));
-  const norms = Array.from({ length: subject.rows }, (_, row) => l2Norm(subject.attribution(row)));
+  const norms = Array.from({ length: subject.rows }, (_, row) => l2Norm(denominator === 'input' ? inputs[row] : subject.attribution(row)));
   const perSample = Array.from({ length: subject.rows }, () => new Array<number>(samples));
   // One call per sample over all rows: bounded memory, and progress the caller can show.
   for (let s = 0; s < samples; s++) {
@@ -53,7 +60,7 @@ export async function explanationSensitivities(metric: string, subject: Evaluati
   }
   return {
     perSample,
-    params: { samples, radius, normalise, noiseScale, seed },
+    params: { samples, radius, normalise, denominator, noiseScale, seed },
     zeroAttributionRows: normalise ? norms.flatMap((n, row) => (n > 0 ? [] : [row])) : [],
   };
 }

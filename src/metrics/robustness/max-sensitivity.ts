@@ -7,8 +7,9 @@ export type MaxSensitivityOptions = SensitivityOptions;
 /**
  * Max-sensitivity (Yeh et al. 2019, "On the (In)fidelity and Sensitivity of Explanations"; Quantus
  * MaxSensitivity): max over d ~ U[-r, r]^D of ||a(x) - a(x + d)||_F / ||a(x)||_F, by Monte Carlo over
- * `samples` noisy copies. Lower is better. Quantus divides by ||x|| instead; the division by ||a(x)|| is
- * Yeh et al.'s own code and Captum's, and makes the score independent of the attribution's scale.
+ * `samples` noisy copies. Lower is better. The division by ||a(x)|| is Yeh et al.'s own code and Captum's,
+ * and makes the score independent of the attribution's scale; Quantus divides by ||x|| (denominator: 'input').
+ * The noise radius is absolute, in input units, as Quantus's lower_bound (0.2) is.
  */
 export class MaxSensitivity implements Metric<MaxSensitivityOptions> {
   readonly info: MetricInfo = {

@@ -25,7 +25,10 @@ describe('max- and average sensitivity', () => {
     const avgRaw = await new AvgSensitivity().evaluate(scriptedSubject(maps), { samples: 3, normalise: false });
     assert.ok(Math.abs(maxRaw.scores[0] - 3) < 1e-12, `${maxRaw.scores}`);
     assert.ok(Math.abs(avgRaw.scores[0] - 1.5) < 1e-12, `${avgRaw.scores}`);
-    assert.deepEqual(max.params, { samples: 3, radius: 0.2, normalise: true, noiseScale: 'absolute', seed: 0 });
+    assert.deepEqual(max.params, { samples: 3, radius: 0.2, normalise: true, denominator: 'attribution', noiseScale: 'absolute', seed: 0 });
+    // Quantus divides by ||x|| = ||[0.5, 0.5]|| instead.
+    const quantus = await new MaxSensitivity().evaluate(scriptedSubject(maps), { samples: 3, denominator: 'input' });
+    assert.ok(Math.abs(quantus.scores[0] - 3 / Math.SQRT1_2) < 1e-12, `${quantus.scores}`);
     assert.equal(max.higherIsBetter, false);
   });
 
