@@ -55,7 +55,7 @@ export function randomisationPicture(summary: EvaluationSummary, options: Random
     // The other measures the test computed (SSIM, HOG), smaller, under the scored one; the last chart carries the legend.
     const extras = extraMeasures(summary, metric);
     parts.push(similarityChart(summary, { metric, legend: extras.length === 0, plotHeight: grid ? 160 : 200, ...place }));
-    extras.forEach((measure, i) => parts.push(similarityChart(summary, { metric, measure, plotHeight: 110, legend: i === extras.length - 1, ...place })));
+    extras.forEach((measure, i) => parts.push(similarityChart(summary, { metric, measure, plotHeight: 130, legend: i === extras.length - 1, ...place })));
   }
   if (parts.length === 0) throw new UsageError(`metric ${metric} has neither example maps nor similarities per step`, 'draw the model parameter randomisation result');
   return parts.length === 1 ? parts[0] : stackSvgs(parts, `randomisation test of ${summary.methods.join(', ')} on ${summary.model}`);

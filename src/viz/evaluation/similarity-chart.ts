@@ -34,11 +34,21 @@ export interface SimilarityChartOptions {
   legend?: boolean;
 }
 
-const MEASURE_NAMES: Record<string, string> = { spearman: 'Spearman rank correlation', ssim: 'SSIM', hog: 'HOG similarity' };
+const MEASURE_NAMES: Record<string, [string, string]> = {
+  spearman: ['Spearman rank correlation', 'Spearman'],
+  'spearman-signed': ['Spearman rank correlation of signed maps', 'Spearman (signed)'],
+  ssim: ['SSIM', 'SSIM'],
+  hog: ['HOG similarity', 'HOG'],
+};
 
-/** A measure's name as a chart says it. */
+/** A measure's name as a chart title says it. */
 export function measureName(measure: string): string {
-  return MEASURE_NAMES[measure] ?? measure;
+  return MEASURE_NAMES[measure]?.[0] ?? measure;
+}
+
+/** A measure's short name for the y axis. */
+function measureAxis(measure: string): string {
+  return MEASURE_NAMES[measure]?.[1] ?? measure;
 }
 
 /** The measure of a result's curves (its `similarity` parameter), if it says. */
@@ -111,8 +121,10 @@ export function similarityChart(summary: EvaluationSummary, options: SimilarityC
   }
   const first = summary.results.find((r) => r.metric === metric && r.curves)!;
   const shown = measure ?? curveMeasure(first);
-  const yLabel = shown ? measureName(shown) : first.curves!.yLabel;
-  const title = shown ? `${measureName(shown)} to the original explanation` : first.curves!.yLabel;
+  const yLabel = shown ? measureAxis(shown) : first.curves!.yLabel;
+  // The maps compared are |attribution| when the test says so (its default), except for measures named signed.
+  const ofAbsolute = first.params.absolute === true && shown !== undefined && !shown.endsWith('-signed') ? ' (|attribution|)' : '';
+  const title = shown ? `${measureName(shown)} to the original explanation${ofAbsolute}` : first.curves!.yLabel;
   const width = options.width ?? 560;
   const plotHeight = options.plotHeight ?? 200;
   const values = lines.flatMap((l) => l.mean).filter(Number.isFinite);

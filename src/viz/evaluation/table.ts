@@ -23,6 +23,9 @@ export function rankedMethods(summary: EvaluationSummary): { method: string; mea
     .map(({ method, meanRank }) => ({ method, meanRank }));
 }
 
+/** Mean ranks with two decimals, so the column lines up. */
+const formatRank = (r: number) => (Number.isFinite(r) ? r.toFixed(2) : 'n/a');
+
 const arrow = (higherIsBetter: boolean) => (higherIsBetter ? '↑' : '↓');
 
 function level(summary: EvaluationSummary): number {
@@ -49,7 +52,7 @@ export function evaluationTableHtml(summary: EvaluationSummary): string {
       const isBest = best.get(m.name)?.has(method) ?? false;
       return `<td class="num${isBest ? ' best' : ''}" title="${e(tip)}">${isBest ? `<strong>${e(text)}</strong>` : e(text)}</td>`;
     }).join('');
-    return `<tr><th scope="row">${e(method)}</th>${cells}<td class="num">${e(Number.isNaN(meanRank) ? 'n/a' : formatScore(meanRank))}</td></tr>`;
+    return `<tr><th scope="row">${e(method)}</th>${cells}<td class="num">${e(formatRank(meanRank))}</td></tr>`;
   }).join('\n');
   return `<table class="evaluation">
 <thead><tr><th>method</th>${head}<th class="num" title="mean of the per-metric ranks, 1 = best">mean rank ↓</th></tr></thead>
@@ -81,7 +84,7 @@ export function evaluationTableMarkdown(summary: EvaluationSummary): string {
       const text = md(formatMeanInterval(c.mean, c.ciLow, c.ciHigh));
       return best.get(m.name)?.has(method) ? `**${text}**` : text;
     });
-    return `| ${md(method)} | ${cells.join(' | ')} | ${Number.isNaN(meanRank) ? 'n/a' : formatScore(meanRank)} |`;
+    return `| ${md(method)} | ${cells.join(' | ')} | ${formatRank(meanRank)} |`;
   });
   const note = `Mean over ${summary.rows} rows of ${md(summary.model)} ± half the ${level(summary)}% confidence interval; ↑/↓: higher/lower is better; best per metric in bold; seed ${summary.seed}.`;
   return `${header}\n${rule}\n${rows.join('\n')}\n\n${note}\n`;

@@ -69,7 +69,7 @@ describe('evaluation table', () => {
     assert.ok(html.includes('<th class="num" title="Output as the most relevant features are removed. (lower is better)">deletion ↓</th>'));
     assert.ok(html.includes('title="4 rows, 1.23 s"'));
     const ig = s.ranking.find((r) => r.method === 'integrated-gradients')!;
-    assert.ok(html.includes(`<td class="num">${ig.meanRank}</td></tr>`));
+    assert.ok(html.includes(`<td class="num">${ig.meanRank.toFixed(2)}</td></tr>`));
   });
 
   it('refuses a summary whose cells name unknown methods or metrics', () => {
