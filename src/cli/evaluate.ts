@@ -8,6 +8,15 @@ import { evaluateExplanations, type EvaluationSummary } from '../metrics/evaluat
 import { METRIC_NAMES, METRICS } from '../metrics/registry.js';
 import type { EvaluationSubject, RemovalBaseline } from '../metrics/subject.js';
 import { createImageSubject } from '../metrics/subjects/image.js';
+import { createTabularSubject } from '../metrics/subjects/tabular.js';
+import { createTextSubject, TEXT_SUBJECT_METHODS, type TextSubjectMethod, type TextSubjectModel } from '../metrics/subjects/text.js';
+import { isTabularMethod, TABULAR_METHOD_NAMES } from '../attribution/tabular-methods.js';
+import { BUILT_IN_ONNX_TEXT_MODELS, isOnnxTextFolder, loadOnnxTextModel } from '../models/onnx-text/load.js';
+import { BUILT_IN_TEXT_CLASSIFIERS, loadTextClassifier } from '../models/text/load.js';
+import { readLabelledTexts } from '../text/labelled-texts.js';
+import { useBackend } from '../backend.js';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { loadTabularSetup, TABULAR_DATA_FLAGS } from './tabular.js';
 import { ENGINES, loadModel } from '../models/load.js';
 import type { Model } from '../models/model.js';
 import { renderEvaluationReport, writeEvaluationPictures } from '../viz/evaluation/index.js';
@@ -38,6 +47,7 @@ export const evaluateSpec: CommandSpec = {
     out: { type: 'string', placeholder: 'path', description: 'json: a file for the summary; html: the report folder (default glassbox-evaluation)' },
     'batch-size': { type: 'string', placeholder: 'N', description: 'most inputs per model call (default 64)' },
     ...methodFlagSpecs(),
+    ...TABULAR_DATA_FLAGS,
     engine: { type: 'string', placeholder: 'native|tfjs', description: 'native: onnxruntime (default where the model converts); tfjs: TF.js' },
     backend: { type: 'string', placeholder: 'wasm|cpu', description: 'TF.js backend for --engine tfjs (default wasm)' },
   },
@@ -62,7 +72,7 @@ export async function runEvaluate(flags: ParsedOptions, io: CommandIo): Promise<
   const seed = intOption(flags, 'seed') ?? 0;
   const confidence = numberOption(flags, 'confidence', { min: 0 }) ?? 0.95;
   if (!(confidence > 0 && confidence < 1)) throw new UsageError(`--confidence ${confidence} is not a probability`, 'e.g. --confidence 0.95');
-  const subjects = await imageSubjects(flags, io, methodNames);
+  const subjects = await loadSubjects(flags, io, methodNames);
   const bar = new ProgressBar('evaluate');
   let summary: EvaluationSummary;
   try {
@@ -113,6 +123,145 @@ interface Subjects {
   dispose(): void;
 }
 
+type Modality = 'image' | 'tabular' | 'text';
+
+/** Which kind of model and data: a CSV is a table; a text classifier (or a .jsonl / .tsv of texts) is text; else images. */
+function modalityOf(flags: ParsedOptions): Modality {
+  const model = required(flags, 'model', 'e.g. --model digits');
+  const data = required(flags, 'data', 'e.g. --data data/mnist/t10k-images-idx3-ubyte.gz (MNIST test digits with labels)');
+  if (/\.csv$/i.test(data)) return 'tabular';
+  const textModel = (BUILT_IN_TEXT_CLASSIFIERS as readonly string[]).includes(model) || (BUILT_IN_ONNX_TEXT_MODELS as readonly string[]).includes(model)
+    || isOnnxTextFolder(model) || (existsSync(model) && statSync(model).isDirectory() && existsSync(join(model, 'tokenizer.json')));
+  if (textModel || /\.(jsonl|tsv)$/i.test(data)) return 'text';
+  return 'image';
+}
+
+async function loadSubjects(flags: ParsedOptions, io: CommandIo, methodNames: string[]): Promise<Subjects> {
+  const modality = modalityOf(flags);
+  if (modality === 'tabular') return tabularSubjects(flags, io, methodNames);
+  if (modality === 'text') return textSubjects(flags, io, methodNames);
+  return imageSubjects(flags, io, methodNames);
+}
+
+async function tabularSubjects(flags: ParsedOptions, io: CommandIo, methodNames: string[]): Promise<Subjects> {
+  for (const name of methodNames) {
+    if (!isTabularMethod(name)) throw new UsageError(`"${name}" is not a tabular method`, `for rows of a CSV choose from: ${TABULAR_METHOD_NAMES.join(', ')}`);
+  }
+  const setup = await loadTabularSetup(flags, undefined, io.warn);
+  try {
+    for (const note of setup.notes) io.warn(`glassbox: ${note}`);
+    const limit = intOption(flags, 'limit', { min: 1 }) ?? DEFAULT_LIMIT;
+    const count = Math.min(limit, setup.data.x.rows);
+    const rows = { rows: count, cols: setup.data.x.cols, data: setup.data.x.data.slice(0, count * setup.data.x.cols) };
+    const targets = await labelTargets(flags, count, setup.model.info.numOutputs, setup.model.info.outputNames, () => (setup.data.y ? Array.from(setup.data.y) : undefined));
+    const subjects: EvaluationSubject[] = [];
+    const samples = intOption(flags, 'samples', { min: 1 });
+    const seed = intOption(flags, 'seed', { min: 0 });
+    for (const name of methodNames) {
+      const bar = new ProgressBar(`explain ${name}`);
+      subjects.push(await createTabularSubject(setup.model, rows, name as (typeof TABULAR_METHOD_NAMES)[number], {
+        methodOptions: { featureNames: setup.data.featureNames, ...(samples !== undefined ? { samples } : {}), ...(seed !== undefined ? { seed } : {}) },
+        background: setup.background,
+        ...(targets ? { targets } : {}),
+        baseline: removalBaseline(flags),
+        onProgress: (done, total) => bar.update(done, total),
+      }));
+      bar.done();
+    }
+    return { subjects, dispose: () => setup.model.dispose?.() };
+  } catch (err) {
+    setup.model.dispose?.();
+    throw err;
+  }
+}
+
+/** Texts with labels: a .jsonl of {"text": ..., "label": ...} objects, or label<TAB>text lines. */
+function readTexts(path: string): { texts: string[]; labels: string[] | undefined } {
+  if (!existsSync(path)) throw new UsageError(`${path} does not exist`, 'give a .jsonl file of {"text": "...", "label": "..."} lines, or a label<TAB>text file');
+  if (!/\.jsonl$/i.test(path)) {
+    const read = readLabelledTexts(path);
+    return { texts: read.texts, labels: read.labels };
+  }
+  const texts: string[] = [];
+  const labels: string[] = [];
+  readFileSync(path, 'utf8').split('\n').forEach((line, i) => {
+    if (line.trim() === '') return;
+    let row: unknown;
+    try {
+      row = JSON.parse(line);
+    } catch {
+      throw new UsageError(`${path}, line ${i + 1} is not JSON`, 'write one {"text": "...", "label": "..."} object per line');
+    }
+    const r = row as { text?: unknown; label?: unknown };
+    if (typeof r.text !== 'string') throw new UsageError(`${path}, line ${i + 1} has no "text" string`, 'write one {"text": "...", "label": "..."} object per line');
+    texts.push(r.text);
+    if (r.label !== undefined) labels.push(String(r.label));
+  });
+  if (labels.length !== 0 && labels.length !== texts.length) throw new UsageError(`${path}: some lines have a "label" and some do not`, 'label every line, or none');
+  return { texts, labels: labels.length ? labels : undefined };
+}
+
+async function textSubjects(flags: ParsedOptions, io: CommandIo, methodNames: string[]): Promise<Subjects> {
+  for (const name of methodNames) {
+    if (!(TEXT_SUBJECT_METHODS as readonly string[]).includes(name)) throw new UsageError(`"${name}" is not a text method`, `for texts choose from: ${TEXT_SUBJECT_METHODS.join(', ')}`);
+  }
+  const modelPath = required(flags, 'model', 'e.g. --model spam');
+  const dataPath = required(flags, 'data', 'e.g. --data data/text/sms_spam_collection.tsv');
+  const limit = intOption(flags, 'limit', { min: 1 }) ?? DEFAULT_LIMIT;
+  const read = readTexts(dataPath);
+  const texts = read.texts.slice(0, limit);
+  if (texts.length === 0) throw new UsageError(`${dataPath} holds no texts`, 'give at least one text');
+  await useBackend(choiceOption(flags, 'backend', BACKENDS) ?? 'wasm');
+  const onnx = isOnnxTextFolder(modelPath) || (BUILT_IN_ONNX_TEXT_MODELS as readonly string[]).includes(modelPath);
+  const model: TextSubjectModel = onnx ? await loadOnnxTextModel(modelPath) : await loadTextClassifier(modelPath);
+  const dispose = () => { void model.dispose(); };
+  try {
+    const classNames = model.classNames ? [...model.classNames] : undefined;
+    const targets = await labelTargets(flags, texts.length, classNames?.length ?? 0, classNames, () => read.labels?.slice(0, limit));
+    const steps = intOption(flags, 'steps', { min: 1, max: 100000 });
+    const samples = intOption(flags, 'samples', { min: 1, max: 100000 });
+    const seed = intOption(flags, 'seed', { min: 0 });
+    const subjects: EvaluationSubject[] = [];
+    for (const name of methodNames as TextSubjectMethod[]) {
+      const methodOptions: Record<string, unknown> = {};
+      if (name === 'integrated-gradients' && steps !== undefined) methodOptions.steps = steps;
+      if (name === 'lime' && samples !== undefined) methodOptions.numSamples = samples;
+      if (name === 'kernel-shap' && samples !== undefined) methodOptions.nsamples = samples;
+      if ((name === 'lime' || name === 'kernel-shap') && seed !== undefined) methodOptions.seed = seed;
+      const bar = new ProgressBar(`explain ${name}`);
+      subjects.push(await createTextSubject(model, texts, name, {
+        methodOptions,
+        ...(targets ? { targets } : {}),
+        baseline: removalBaseline(flags),
+        onProgress: (done, total) => bar.update(done, total),
+      }));
+      bar.done();
+    }
+    return { subjects, dispose };
+  } catch (err) {
+    dispose();
+    throw err;
+  }
+}
+
+/** With --explain-target label: each row's label as an output index (labels may be class names or indices). */
+async function labelTargets(flags: ParsedOptions, count: number, numOutputs: number, classNames: readonly string[] | undefined,
+  labels: () => readonly (string | number)[] | undefined): Promise<number[] | undefined> {
+  const explainTarget = choiceOption(flags, 'explain-target', ['prediction', 'label'] as const) ?? 'prediction';
+  if (explainTarget === 'prediction') return undefined;
+  const given = labels();
+  if (!given) throw new UsageError(`--data ${stringOption(flags, 'data')} has no labels`, 'give labelled data, or use --explain-target prediction');
+  return given.slice(0, count).map((l) => {
+    const byName = classNames?.indexOf(String(l)) ?? -1;
+    const index = byName >= 0 ? byName : Number(l);
+    if (!Number.isInteger(index) || index < 0 || index >= numOutputs) {
+      throw new UsageError(`label "${l}" is not an output of the model (${classNames ? classNames.join(', ') : `0 to ${numOutputs - 1}`})`,
+        'label rows by output index or by the model\'s class names');
+    }
+    return index;
+  });
+}
+
 async function imageSubjects(flags: ParsedOptions, io: CommandIo, methodNames: string[]): Promise<Subjects> {
   const modelPath = required(flags, 'model', 'e.g. --model digits');
   const dataPath = required(flags, 'data', 'e.g. --data data/mnist/t10k-images-idx3-ubyte.gz (MNIST test digits with labels)');
@@ -122,7 +271,6 @@ async function imageSubjects(flags: ParsedOptions, io: CommandIo, methodNames: s
     return entry;
   });
   const limit = intOption(flags, 'limit', { min: 1 }) ?? DEFAULT_LIMIT;
-  const explainTarget = choiceOption(flags, 'explain-target', ['prediction', 'label'] as const) ?? 'prediction';
   const baseline = removalBaseline(flags);
   const batchSize = intOption(flags, 'batch-size', { min: 1 });
   const backend = choiceOption(flags, 'backend', BACKENDS) as BackendName | undefined;
@@ -130,17 +278,7 @@ async function imageSubjects(flags: ParsedOptions, io: CommandIo, methodNames: s
   const model: Model = await loadModel(modelPath, { backend, engine, log: io.warn });
   try {
     const set = await loadInputSet(dataPath, model.info, { limit });
-    let targets: number[] | undefined;
-    if (explainTarget === 'label') {
-      if (!set.labels) throw new UsageError(`${dataPath} has no labels`, 'put the images in one subfolder per class, or use --explain-target prediction');
-      targets = set.labels.map((l) => {
-        const index = typeof l === 'number' ? l : model.info.classNames?.indexOf(l) ?? Number(l);
-        if (!Number.isInteger(index) || index < 0 || index >= model.info.numOutputs) {
-          throw new UsageError(`label "${l}" is not an output of ${model.info.name}`, 'name class folders by output index or by the model\'s class names');
-        }
-        return index;
-      });
-    }
+    const targets = await labelTargets(flags, set.count, model.info.numOutputs, model.info.classNames, () => set.labels);
     const subjects: EvaluationSubject[] = [];
     for (const entry of entries) {
       const bar = new ProgressBar(`explain ${entry.name}`);
