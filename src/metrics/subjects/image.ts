@@ -261,8 +261,12 @@ async function explainRows(model: Model, entry: MethodEntry, methodOptions: Reco
   const out: Float64Array[] = [];
   for (let start = 0; start < rows; start += batchSize) {
     const end = Math.min(rows, start + batchSize);
+    // Rows done so far plus the method's own progress through this batch, so slow methods move the bar too.
+    const within = onProgress && methodOptions.onProgress === undefined
+      ? { onProgress: (done: number, total: number) => onProgress(start + Math.floor(((end - start) * done) / Math.max(total, 1)), rows, METHOD_STAGE) }
+      : {};
     const result = await attribution.attribute({ shape: [end - start, ...rowShape], data: values.subarray(start * rowSize, end * rowSize) },
-      { internalBatchSize: batchSize, ...methodOptions, target: Array.from(targets.subarray(start, end)) } as AttributeOptions & Record<string, unknown>);
+      { internalBatchSize: batchSize, ...within, ...methodOptions, target: Array.from(targets.subarray(start, end)) } as AttributeOptions & Record<string, unknown>);
     out.push(...pixelAttributions(result, geometry, rowShape, layout));
     onProgress?.(end, rows, METHOD_STAGE);
   }

@@ -9,7 +9,7 @@ import { checkFinite, checkPerturbation, perturbationTargets } from './check-per
 import { checkBaseline, checkTargets, definedOnly, type SubjectProgress } from './subject-helpers.js';
 
 /** What the subject passes on to the method; it sets the target, background and progress itself, and explains columns, not groups. */
-export type TabularSubjectMethodOptions = Omit<TabularMethodOptions, 'target' | 'background' | 'groups' | 'onProgress' | 'rowOffset'>;
+export type TabularSubjectMethodOptions = Omit<TabularMethodOptions, 'target' | 'background' | 'groups' | 'rowOffset'>;
 
 export interface TabularSubjectOptions {
   methodOptions?: TabularSubjectMethodOptions;
@@ -231,7 +231,12 @@ async function explainRows(model: TabularModel, method: TabularMethodName, setti
       const batch = members.slice(start, start + settings.batchSize);
       const x = matrix(batch.length, cols);
       batch.forEach((r, i) => x.data.set(rows.data.subarray(r * cols, (r + 1) * cols), i * cols));
+      const before = done;
+      const within = onProgress && settings.options.onProgress === undefined
+        ? { onProgress: (d: number, t: number) => onProgress(before + Math.floor((batch.length * d) / Math.max(t, 1)), rows.rows, 'explain') }
+        : {};
       const explanation = await explainTabular(model, x, method, {
+        ...within,
         ...settings.options,
         target,
         ...(method !== 'tree-shap' || settings.backgroundGiven ? { background: settings.background } : {}),

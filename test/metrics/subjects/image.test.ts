@@ -199,11 +199,12 @@ describe('image subject on the digit model', () => {
   });
 
   it('score of unmasked rows equals model.forward at the target, and explain of the rows equals attribution', async () => {
-    const stages = new Set<string>();
+    const progress: [number, number, string | undefined][] = [];
     const subject = await createImageSubject(model, digits, 'integrated-gradients', {
-      methodOptions: { steps: 8 }, internalBatchSize: 4, onProgress: (_d, _t, stage) => { if (stage) stages.add(stage); },
+      methodOptions: { steps: 8 }, internalBatchSize: 4, onProgress: (d, t, stage) => { progress.push([d, t, stage]); },
     });
-    assert.ok(stages.has('explain'));
+    assert.ok(progress.length > 2 && progress.every(([d, t, s], i) => s === 'explain' && t === rows && d <= t && (i === 0 || d >= progress[i - 1][0])));
+    assert.equal(progress[progress.length - 1][0], rows);
     const x = tf.tensor(digits.data, digits.shape);
     const logits = await model.forward(x);
     const expected = await logits.array() as number[][];
