@@ -100,9 +100,16 @@ function gridLayout(summary: EvaluationSummary, options: RandomisationGridOption
         'draw results of one randomisation run, made on one model');
     }
   }
+  for (const { method, example } of rows) {
+    if (example.featureShape[0] !== first.featureShape[0] || example.featureShape[1] !== first.featureShape[1]) {
+      throw new UsageError(`the maps of ${method} are ${example.featureShape.join(' x ')} but those of ${rows[0].method} ${first.featureShape.join(' x ')}`,
+        'draw results of one randomisation run, made on one model');
+    }
+  }
   const withInput = rows.some((r) => r.example.input !== undefined);
   const [h0, w0] = first.featureShape;
   const target = options.cellSize ?? 84;
+  if (!(Number.isFinite(target) && target > 0)) throw new UsageError(`cell size ${target} is not a positive number of pixels`, 'use e.g. cellSize: 84');
   const k = Math.max(1, Math.round(target / Math.max(h0, w0)));
   const cellW = w0 * k;
   const cellH = h0 * k;

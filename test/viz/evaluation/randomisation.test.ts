@@ -97,6 +97,11 @@ describe('randomisation test picture', () => {
     none.results = none.results.filter((r) => r.metric !== 'model-parameter-randomisation');
     assert.throws(() => randomisationPicture(none), (e: unknown) => e instanceof UsageError && /no randomisation test/.test(e.message));
     assert.throws(() => randomisationGridPlot(handSummary(), { examples: 0 }), UsageError);
+    assert.throws(() => randomisationGridPlot(handSummary(), { cellSize: Number.NaN }), (e: unknown) => e instanceof UsageError && /cell size NaN/.test(e.message));
+    const shapes = handSummary();
+    const ex = examplesOf(shapes, 'random')[0];
+    ex.featureShape = [5, 6];
+    assert.throws(() => randomisationGridPlot(shapes), (e: unknown) => e instanceof UsageError && /maps of random are 5 x 6 but those of integrated-gradients 6 x 5/.test(e.message));
   });
 
   it('charts the mean similarity per step, a line per method, falling for a model-dependent method', () => {
