@@ -45,6 +45,7 @@ export class ModelParameterRandomisation implements Metric<ModelParameterRandomi
     reference: 'Adebayo et al. 2018, Sanity Checks for Saliency Maps (NeurIPS); Quantus ModelParameterRandomisation',
     modalities: ['image', 'tabular'],
     higherIsBetter: false,
+    needsModel: true,
   };
 
   async evaluate(subject: EvaluationSubject, options: ModelParameterRandomisationOptions = {}): Promise<MetricResultData> {
