@@ -75,7 +75,8 @@ export class ImageSubject implements ModelBackedSubject {
     this.rowSize = sizeOf(sourceModel.info.inputShape);
   }
 
-  features(): number {
+  features(row?: number): number {
+    if (row !== undefined) this.checkRow(row);
     return this.geometry.height * this.geometry.width;
   }
 

@@ -61,7 +61,8 @@ export class TabularSubject implements EvaluationSubject {
     this.columnMeans = columnMeans(settings.background);
   }
 
-  features(): number {
+  features(row?: number): number {
+    if (row !== undefined) this.checkRow(row);
     return this.columns;
   }
 

@@ -140,6 +140,7 @@ describe('image subject on a linear model', () => {
     await assert.rejects(subject.explain([{ row: 0, kind: 'remove', mask: new Uint8Array(H * W) }], Int32Array.from([5])), UsageError);
     assert.throws(() => subject.attribution(-1), UsageError);
     assert.throws(() => subject.input(2), UsageError);
+    assert.throws(() => subject.features(9), UsageError);
     await assert.rejects(createImageSubject(linear, inputs, 'no-such-method'), (e: unknown) => e instanceof UsageError && /integrated-gradients/.test(e.message));
     await assert.rejects(createImageSubject(linear, inputs, 'saliency', { targets: [0] }), UsageError);
     await assert.rejects(createImageSubject(linear, inputs, 'saliency', { targets: [0, 3] }), UsageError);

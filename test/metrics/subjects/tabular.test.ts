@@ -71,6 +71,7 @@ describe('tabular subject on a linear model', () => {
     await assert.rejects(subject.score([{ row: 0, kind: 'input', values: Float32Array.from([0, 1, Infinity, 2]) }]),
       (e: unknown) => e instanceof UsageError && /infinite value at 2/.test(e.message));
     assert.throws(() => subject.attribution(7), UsageError);
+    assert.throws(() => subject.features(-1), UsageError);
     await assert.rejects(createTabularSubject(linear, rows, 'deeplift' as never), (e: unknown) => e instanceof UsageError && /kernel-shap/.test(e.message));
     await assert.rejects(createTabularSubject(linear, fromRows([[1, 2, 3]]), 'kernel-shap'), (e: unknown) => e instanceof UsageError && /3 columns/.test(e.message));
     await assert.rejects(createTabularSubject(linear, rows, 'kernel-shap', { methodOptions: { groups: [] } as never }), UsageError);
