@@ -42,6 +42,9 @@ export const evaluateSpec: CommandSpec = {
     seed: { type: 'string', placeholder: 'N', description: 'seed of every random draw of the metrics (default 0)' },
     'explain-target': { type: 'string', placeholder: 'prediction|label', description: 'output explained per row: the model\'s prediction (default) or the data\'s label' },
     'perturb-baseline': { type: 'string', placeholder: 'zeros|mean|blur|X', description: 'what removed features become in the faithfulness metrics (default zeros)' },
+    'metric-options': { type: 'string', placeholder: 'json', description: 'options per metric, e.g. \'{"deletion":{"steps":100},"max-sensitivity":{"samples":50,"radius":0.1}}\' (glassbox evaluate --list-metrics names them)' },
+    'randomisation-mode': { type: 'string', placeholder: 'cascading|independent', description: 'randomisation: layers re-drawn cumulatively from the output (default) or one at a time' },
+    similarity: { type: 'string', placeholder: 'spearman|ssim|hog', description: 'randomisation and random-logit: how two explanations are compared (default spearman)' },
     confidence: { type: 'string', placeholder: 'P', description: 'confidence level of the intervals (default 0.95)' },
     format: { type: 'string', placeholder: 'json|html', description: 'json: the summary on stdout (or --out file); html: report.html, summary.json and pictures in --out (default json)' },
     out: { type: 'string', placeholder: 'path', description: 'json: a file for the summary; html: the report folder (default glassbox-evaluation)' },
@@ -72,12 +75,13 @@ export async function runEvaluate(flags: ParsedOptions, io: CommandIo): Promise<
   const seed = intOption(flags, 'seed') ?? 0;
   const confidence = numberOption(flags, 'confidence', { min: 0 }) ?? 0.95;
   if (!(confidence > 0 && confidence < 1)) throw new UsageError(`--confidence ${confidence} is not a probability`, 'e.g. --confidence 0.95');
+  const metricOptions = parseMetricOptions(flags);
   const subjects = await loadSubjects(flags, io, methodNames);
   const bar = new ProgressBar('evaluate');
   let summary: EvaluationSummary;
   try {
     summary = await evaluateExplanations(subjects.subjects, {
-      metrics, seed, confidence,
+      metrics, seed, confidence, metricOptions,
       onStage: (stage, index, total) => {
         bar.update(index, total, stage);
         for (const s of subjects.subjects) s.onProgress = (done, all) => bar.update(index + done / Math.max(all, 1), total, stage);
@@ -101,6 +105,35 @@ export async function runEvaluate(flags: ParsedOptions, io: CommandIo): Promise<
   io.warn(`glassbox: wrote ${join(outDir, 'report.html')}`);
   io.out(summaryTable(summary));
   return 0;
+}
+
+function parseMetricOptions(flags: ParsedOptions): Record<string, Record<string, unknown>> {
+  const raw = stringOption(flags, 'metric-options');
+  let options: Record<string, Record<string, unknown>> = {};
+  if (raw !== undefined) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw);
+    } catch (err) {
+      throw new UsageError(`--metric-options is not JSON: ${(err as Error).message}`, 'e.g. --metric-options \'{"deletion":{"steps":100}}\'');
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw new UsageError('--metric-options must be a JSON object of metric names', 'e.g. --metric-options \'{"deletion":{"steps":100}}\'');
+    }
+    for (const [name, value] of Object.entries(parsed)) {
+      if (!METRIC_NAMES.includes(name)) throw new UsageError(`--metric-options names an unknown metric "${name}"`, `choose from: ${METRIC_NAMES.join(', ')}`);
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+        throw new UsageError(`--metric-options: the options of ${name} must be an object`, `e.g. {"${name}": {"samples": 20}}`);
+      }
+      if ('seed' in value) throw new UsageError(`--metric-options: ${name} sets a seed`, 'give one seed for every metric with --seed');
+    }
+    options = parsed as Record<string, Record<string, unknown>>;
+  }
+  const mode = choiceOption(flags, 'randomisation-mode', ['cascading', 'independent'] as const);
+  const similarity = choiceOption(flags, 'similarity', ['spearman', 'ssim', 'hog'] as const);
+  if (mode || similarity) options.randomisation = { ...options.randomisation, ...(mode ? { mode } : {}), ...(similarity ? { similarity } : {}) };
+  if (similarity) options['random-logit'] = { ...options['random-logit'], similarity };
+  return options;
 }
 
 function parseList(raw: string, flag: string): string[] {

@@ -88,6 +88,12 @@ export async function evaluateExplanations(subjects: readonly EvaluationSubject[
       options.onStage?.(`${info.name}: ${subject.method}`, stage++, total);
       const metricOptions = { ...(options.metricOptions?.[info.name] ?? {}), seed } as MetricOptions & Record<string, unknown>;
       const result = await metric.evaluate(subject, metricOptions);
+      // A metric's params list every option it ran with, so a key missing there is a typo, not a setting.
+      const unknown = Object.keys(options.metricOptions?.[info.name] ?? {}).filter((k) => !(k in result.params));
+      if (unknown.length > 0) {
+        throw new UsageError(`metric ${info.name} has no option ${unknown.map((k) => `"${k}"`).join(', ')}`,
+          `its options are: ${Object.keys(result.params).filter((k) => k !== 'seed').join(', ')}`);
+      }
       results.push(result);
       const ci = meanConfidenceInterval(result.scores, confidence);
       cells.push({ method: subject.method, metric: info.name, mean: ci.mean, ciLow: ci.low, ciHigh: ci.high, n: ci.n, skipped: ci.skipped, timeMs: result.timeMs });

@@ -117,6 +117,9 @@ describe('glassbox evaluate', () => {
       [['--methods', 'saliency', '--metrics', 'deletion,deletion'], /names one twice/],
       [['--methods', 'saliency', '--perturb-baseline', 'fog'], /--perturb-baseline "fog"/],
       [['--methods', 'saliency', '--confidence', '2'], /not a probability/],
+      [['--methods', 'saliency', '--metrics', 'deletion', '--metric-options', '{"deletion":{"stpes":10}}'], /deletion has no option "stpes"/],
+      [['--methods', 'saliency', '--metric-options', '{deletion'], /--metric-options is not JSON/],
+      [['--methods', 'saliency', '--metric-options', '{"elegance":{}}'], /unknown metric "elegance"/],
     ];
     for (const [extra, message] of cases) {
       const r = await run('evaluate', '--model', 'digits', '--data', MNIST, '--limit', '2', ...extra);
