@@ -220,3 +220,20 @@ export async function attribute<M extends MethodName>(model: Model, method: M, i
   if (!entry) throw new UsageError(`unknown method "${String(method)}"`, `choose one of: ${METHOD_NAMES.join(', ')}`);
   return entry.create(model).attribute(inputs, (options[0] ?? {}) as Record<string, unknown>);
 }
+
+// Evaluating explanations (src/metrics): subjects, metrics, the runner; `Metric` is the embedding distance above,
+// so the metric interface is exported as EvaluationMetric.
+export * from './metrics/index.js';
+export type { Metric as EvaluationMetric } from './metrics/metric.js';
+export { parameterLayers, randomisedModelCopy } from './models/randomise.js';
+export { ShiftedInputModel } from './models/shifted-input.js';
+export { EdgeDetector, sobelMagnitude } from './attribution/control/edge-detector.js';
+export { meanConfidenceInterval, studentQuantile, type MeanInterval } from './stats/confidence.js';
+export {
+  renderEvaluationReport, writeEvaluationPictures, evaluationTableMarkdown, evaluationTableHtml, evaluationCurvesPlot,
+  randomisationPicture, randomisationGridPlot, similarityChart,
+} from './viz/evaluation/index.js';
+
+// Adversarial examples (src/adversarial).
+export * from './adversarial/index.js';
+export { renderAttackReport, sweepChart, type AttackReportInput } from './viz/report/attack.js';

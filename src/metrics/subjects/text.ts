@@ -18,12 +18,14 @@ import { checkBaseline, checkTargets, definedOnly, type SubjectProgress } from '
 export const TEXT_SUBJECT_METHODS = ['saliency', 'input-x-gradient', 'integrated-gradients', 'occlusion', 'lime', 'kernel-shap'] as const;
 export type TextSubjectMethod = (typeof TEXT_SUBJECT_METHODS)[number];
 const GRADIENT_METHODS: readonly TextSubjectMethod[] = ['saliency', 'input-x-gradient', 'integrated-gradients'];
+const PERTURBATION_METHODS: readonly TextSubjectMethod[] = ['occlusion', 'lime', 'kernel-shap'];
 
 export interface TextSubjectOptions {
   /**
    * Passed to the method (steps, integration, nsamples, numSamples, seed, absence, span...). The subject
-   * sets the target, the special tokens kept out ([CLS], [SEP]) and integrated gradients' default
-   * baseline (the [PAD] embedding, as `glassbox explain --text`).
+   * sets the perturbation methods' `absence` to its own removal token unless one is given, the target,
+   * the special tokens kept out ([CLS], [SEP]) and integrated gradients' default baseline (the [PAD]
+   * embedding, as `glassbox explain --text`).
    */
   methodOptions?: Record<string, unknown>;
   /** The explained class per text. Default: the predicted class. */
@@ -199,12 +201,14 @@ export async function createTextSubject(textModel: TextSubjectModel, texts: read
       'use occlusion, lime or kernel-shap');
   }
   const baseline = options.baseline ?? 'zeros';
-  removalToken(model, baseline);
+  const removedAs = removalToken(model, baseline);
   const batchSize = options.internalBatchSize ?? 64;
   if (!Number.isInteger(batchSize) || batchSize < 1) {
     throw new UsageError(`internalBatchSize must be a positive integer, got ${batchSize}`, 'pass e.g. internalBatchSize: 64');
   }
   const methodOptions = definedOnly(options.methodOptions ?? {});
+  // The perturbation methods should remove a token the way the metrics do, or they are judged on another game.
+  if (PERTURBATION_METHODS.includes(method) && methodOptions.absence === undefined) methodOptions.absence = { tokenId: removedAs };
   for (const key of ['target', 'contrast', 'position', 'output', 'fixed', 'keep']) {
     if (methodOptions[key] !== undefined) {
       throw new UsageError(`methodOptions.${key} is set by the subject`, key === 'target'

@@ -46,8 +46,8 @@ describe('text subject on the spam classifier', () => {
     assert.notEqual(padded, clean[0]);
   });
 
-  it('occlusion with [PAD] for the hidden token: each attribution is score(text) - score(text without that token)', async () => {
-    const subject = await createTextSubject(model, TEXTS.slice(0, 2), 'occlusion', { methodOptions: { absence: { tokenId: 0 } } });
+  it('occlusion hides a token as the subject removes it ([PAD] by default): each attribution is score(text) - score(text without that token)', async () => {
+    const subject = await createTextSubject(model, TEXTS.slice(0, 2), 'occlusion');
     for (let r = 0; r < 2; r++) {
       const n = subject.features(r);
       const scores = await subject.score([{ row: r, kind: 'remove', mask: new Uint8Array(n) },
