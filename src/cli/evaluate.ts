@@ -22,7 +22,7 @@ import type { Model } from '../models/model.js';
 import { renderEvaluationReport, writeEvaluationPictures } from '../viz/evaluation/index.js';
 import { choiceOption, intOption, numberOption, stringOption, type CommandSpec, type ParsedOptions } from './args.js';
 import { required, type CommandIo } from './attribute.js';
-import { methodFlagSpecs, methodOptions } from './method-options.js';
+import { METHOD_FLAGS, methodFlagSpecs, methodOptions } from './method-options.js';
 import { ProgressBar } from './progress.js';
 import { toJson } from './text-model.js';
 
@@ -315,8 +315,10 @@ async function imageSubjects(flags: ParsedOptions, io: CommandIo, methodNames: s
     const subjects: EvaluationSubject[] = [];
     for (const entry of entries) {
       const bar = new ProgressBar(`explain ${entry.name}`);
-      const methodFlags = { ...flags, target: undefined };
+      // --target and --seed belong to the evaluation here; a sampled method gets the same seed.
+      const methodFlags = { ...flags, target: undefined, seed: undefined };
       const options = await methodOptions(entry, methodFlags, { model, pictureDefaults: false, warn: io.warn });
+      if (METHOD_FLAGS.seed.methods.includes(entry.name)) options.seed = intOption(flags, 'seed') ?? 0;
       subjects.push(await createImageSubject(model, set.inputs, entry, {
         methodOptions: options,
         ...(targets ? { targets } : {}),
