@@ -15,6 +15,6 @@ cp "$work/eval/table.md" docs/evaluation-table.md
 node bin/glassbox.js attack --model digits --input samples/digits/digit-7.png --method pgd --epsilon 0.2 --target 3 \
   --explain integrated-gradients --sweep 0,0.05,0.1,0.2,0.3 --data data/mnist/t10k-images-idx3-ubyte.gz --limit 100 \
   --format html --out "$work/attack" > /dev/null
-chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1300,1100 \
+chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1300,1450 \
   --screenshot="$PWD/docs/images/attack.png" "file://$work/attack/report.html" 2>/dev/null
 echo "wrote docs/images/evaluation-curves.png, docs/images/evaluation-randomisation.png, docs/images/attack.png and docs/evaluation-table.md"
