@@ -41,6 +41,28 @@ export interface Gradients {
   layerGradients?: tf.Tensor;
 }
 
+/**
+ * What `Model.straightPathGradients` is asked for: the path points b + alpha_k (x - b) of every row, and
+ * the weight of each point in the sum (an integration rule's alphas and weights, as integrated gradients
+ * uses them).
+ */
+export interface StraightPathRequest {
+  alphas: ArrayLike<number>;
+  weights: ArrayLike<number>;
+  target: OutputSelector;
+}
+
+/** What a model's straight-path shortcut returns; the caller owns (and disposes) the tensor. */
+export interface StraightPathGradients {
+  /** sum_k weights[k] * d target / d input at b + alphas[k] (x - b), per row: the inputs' shape. */
+  weightedSum: tf.Tensor;
+  /**
+   * How the path was folded: `first-layer` runs the first affine layer once per row instead of once per
+   * point; `first-layer-relu-maxpool` also its ReLU and max-pool (constant baselines, alphas > 0).
+   */
+  shortcut: 'first-layer' | 'first-layer-relu-maxpool';
+}
+
 /** What `Model.activations` returns; the caller owns (and disposes) the tensors. */
 export interface LayerActivations {
   activations: tf.Tensor;
@@ -104,5 +126,12 @@ export interface Model {
    * Unknown layers are UsageErrors listing the model's layers.
    */
   activations?(inputs: tf.Tensor, layer: string, options?: { output?: boolean }): Promise<LayerActivations>;
+  /**
+   * Optional shortcut for integrated gradients' straight path: the weighted sum over the path points
+   * of each row's input gradient, computed without one full backward pass per point where the model's
+   * structure allows (an affine first layer is linear along the path). Undefined when the model cannot
+   * take the shortcut for this request: the caller then asks `gradients` point by point.
+   */
+  straightPathGradients?(inputs: tf.Tensor, baselines: tf.Tensor, request: StraightPathRequest): Promise<StraightPathGradients | undefined>;
   dispose(): void;
 }

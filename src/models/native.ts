@@ -7,8 +7,13 @@ import { readOnnxFile } from '../engines/native/read.js';
 import { OnnxSession } from '../engines/native/runtime.js';
 import { inferShapes } from '../engines/native/shapes.js';
 import { TARGET_OPSET, upgradeOpset } from '../engines/native/upgrade.js';
+import { buildPathFoldGraph, type PathFoldGraph, type PathFoldShortcut } from '../engines/native/straight-path/build-path-fold-graph.js';
+import { baselinesConstantPerChannel } from '../engines/native/straight-path/constant-baselines.js';
+import { findPathFold, type PathFold } from '../engines/native/straight-path/find-path-fold.js';
 import { formatShape } from '../tensor.js';
-import type { BackwardRule, GradientRequest, Gradients, LayerActivations, LayerInfo, Model, ModelDescription, ModelInfo } from './model.js';
+import type {
+  BackwardRule, GradientRequest, Gradients, LayerActivations, LayerInfo, Model, ModelDescription, ModelInfo, StraightPathGradients, StraightPathRequest,
+} from './model.js';
 import { inferImagePreprocessing } from './preprocessing.js';
 import { selectOutputs } from './select.js';
 
@@ -41,6 +46,10 @@ export class NativeModel implements Model {
   /** Sessions whose outputs are a layer's value (and the model's output), by layer and whether the output is included. */
   private readonly layerSessions = new Map<string, Promise<OnnxSession>>();
   private readonly threads: number;
+  /** Where the straight path folds (null: it does not), looked for on first use. */
+  private pathFold: PathFold | null | undefined;
+  /** Folded straight-path sessions by shortcut; undefined where the graph could not be built. */
+  private readonly pathSessions = new Map<PathFoldShortcut, Promise<{ session: OnnxSession; names: PathFoldGraph } | undefined>>();
 
   constructor(private readonly graph: Graph, options: NativeModelOptions = {}) {
     if (graph.inputs.length !== 1 || graph.outputs.length !== 1) {
@@ -231,6 +240,49 @@ export class NativeModel implements Model {
     }
   }
 
+  /**
+   * Integrated gradients' weighted gradient sum along each row's straight path, with the first affine
+   * layer (and a Relu and MaxPool after it) run once per row instead of once per path point (see
+   * src/engines/native/straight-path/). Undefined when the graph has no such first layer, fixes its
+   * batch size, the target is a function, or the folded graph cannot be built.
+   */
+  async straightPathGradients(inputs: tf.Tensor, baselines: tf.Tensor, request: StraightPathRequest): Promise<StraightPathGradients | undefined> {
+    if (this.info.gradientsUnavailable || this.fixedBatch !== undefined || request.target.kind !== 'index') return undefined;
+    const rows = inputs.shape[0];
+    const steps = request.alphas.length;
+    if (request.weights.length !== steps) {
+      throw new UsageError(`${steps} alphas and ${request.weights.length} weights were given`, 'give one weight per alpha');
+    }
+    if (baselines.shape.join() !== inputs.shape.join()) {
+      throw new UsageError(`baselines of shape ${formatShape(baselines.shape)} for inputs of shape ${formatShape(inputs.shape)}`, 'give one baseline per input row');
+    }
+    if (request.target.indices.length !== rows) {
+      throw new UsageError(`${request.target.indices.length} targets for ${rows} rows`, 'give one target per row');
+    }
+    if (this.pathFold === undefined) this.pathFold = findPathFold(this.graph) ?? null;
+    const fold = this.pathFold;
+    if (!fold || rows === 0 || steps === 0) return undefined;
+    const baseValue = await tensorValue(baselines);
+    const alphas = Float32Array.from(request.alphas);
+    const pooled = fold.reluPool !== undefined && alphas.every((a) => a > 0) && baselinesConstantPerChannel(baseValue.data as Float32Array, baselines.shape, fold);
+    const shortcut: PathFoldShortcut = pooled ? 'first-layer-relu-maxpool' : 'first-layer';
+    const built = await this.pathSession(fold, shortcut);
+    if (!built) return undefined;
+    const n = this.info.numOutputs;
+    const cotangent = new Float32Array(rows * steps * n);
+    request.target.indices.forEach((t, r) => {
+      for (let k = 0; k < steps; k++) cotangent[(r * steps + k) * n + t] = request.weights[k];
+    });
+    const { session, names } = built;
+    const out = await session.run({
+      [names.inputs]: await tensorValue(inputs),
+      [names.baselines]: baseValue,
+      [names.alphas]: { dtype: 'float32', shape: [steps], data: alphas },
+      [names.outputWeights]: { dtype: 'float32', shape: [rows * steps, n], data: cotangent },
+    }, [names.weightedSum]);
+    return { weightedSum: toTensor(out[names.weightedSum]), shortcut };
+  }
+
   dispose(): void {
     const sessions: Promise<OnnxSession>[] = [
       ...(this.forwardSession ? [this.forwardSession] : []),
@@ -240,6 +292,8 @@ export class NativeModel implements Model {
     this.forwardSession = undefined;
     this.gradientSessions.clear();
     this.layerSessions.clear();
+    for (const p of this.pathSessions.values()) void p.then((b) => b?.session.release(), () => undefined);
+    this.pathSessions.clear();
     for (const s of sessions) void s.then((x) => x.release(), () => undefined);
   }
 
@@ -281,6 +335,26 @@ export class NativeModel implements Model {
       // A failed build is not cached: the next call reports the same error afresh.
       cached.catch(() => this.gradientSessions.delete(key));
       this.gradientSessions.set(key, cached);
+    }
+    return cached;
+  }
+
+  private pathSession(fold: PathFold, shortcut: PathFoldShortcut): Promise<{ session: OnnxSession; names: PathFoldGraph } | undefined> {
+    let cached = this.pathSessions.get(shortcut);
+    if (!cached) {
+      cached = (async () => {
+        let names: PathFoldGraph;
+        try {
+          names = buildPathFoldGraph(this.graph, fold, shortcut);
+        } catch {
+          // A graph the fold cannot rewrite (an op shape inference or autodiff lacks past the first
+          // layer) keeps the point-by-point path, whose own errors then speak for it.
+          return undefined;
+        }
+        return { session: await OnnxSession.create(names.graph, { threads: this.threads }), names };
+      })();
+      cached.catch(() => this.pathSessions.delete(shortcut));
+      this.pathSessions.set(shortcut, cached);
     }
     return cached;
   }
