@@ -112,24 +112,30 @@ export function buildPathFoldGraph(model: Graph, fold: PathFold, shortcut: PathF
   if (!blockDims || blockDims.some((x) => typeof x !== 'number')) {
     throw new GlassboxError(`the straight-path shortcut needs the static shape of "${blockOutput}"`, 'this is a bug in Glassbox');
   }
-  const rank = blockDims.length + 1;
-  const alphas = e.reshape(names.alphas, [1, -1, ...new Array<number>(rank - 1).fill(1)]);
-  const points = e.add(e.unsqueeze(base, [1]), e.mul(alphas, e.unsqueeze(moving, [1])));
+  const dims = blockDims as number[];
+  const size = dims.reduce((a, b) => a * b, 1);
+  // Row-major [R, K, size]: point (r, k) is row r k + k of what follows.
+  const alphas = e.reshape(names.alphas, [1, -1, 1]);
+  const points = e.add(e.reshape(base, [-1, 1, size]), e.mul(alphas, e.reshape(moving, [-1, 1, size])));
+  const pointsShape = [-1, ...dims];
   if (shortcut === 'first-layer-relu-maxpool') {
-    const pre = e.reshape(points, [-1, ...(blockDims as number[])]);
-    g.nodes.push({ op: 'Relu', domain: '', name: builder.fresh('relu_node'), inputs: [pre], outputs: [blockOutput], attrs: {} });
+    g.nodes.push({ op: 'Relu', domain: '', name: builder.fresh('relu_node'), inputs: [e.reshape(points, pointsShape)], outputs: [blockOutput], attrs: {} });
   } else {
-    g.nodes.push({ op: 'Reshape', domain: '', name: builder.fresh('points_node'), inputs: [points, e.ints([-1, ...(blockDims as number[])])], outputs: [blockOutput], attrs: {} });
+    g.nodes.push({ op: 'Reshape', domain: '', name: builder.fresh('points_node'), inputs: [points, e.ints(pointsShape)], outputs: [blockOutput], attrs: {} });
   }
   g.nodes = [...g.nodes.slice(frontStart), ...g.nodes.slice(0, frontStart)];
   inferShapes(g);
 
-  const gg = buildGradientGraph(g, { output: outputName, inputs: [], intermediates: [base] });
+  const gg = buildGradientGraph(g, { output: outputName, inputs: [], intermediates: [blockOutput] });
   const out = gg.graph;
   const bw = new Emitter(new GraphBuilder(out, `${PREFIX}bw/`), out);
+  // The points' gradients (the cotangent carries w_k), masked by the front's Relu, summed over k per row.
+  // The Relu's output is >= 0, so its sign is the mask (1 above 0, 0 at 0): two ops, no broadcast.
+  let perPoint = gg.gradients[blockOutput];
+  if (shortcut === 'first-layer-relu-maxpool') perPoint = bw.mul(perPoint, bw.op('Sign', [blockOutput]));
+  let grad = bw.reshape(bw.reduceSum(bw.reshape(perPoint, bw.shapeOf(points)), [1], false), [-1, ...dims]);
   // L^T (and the pooling's routing) by the layers' own backward rules, on the R rows' nodes.
   const chain = [...dChain, ...(poolNode ? [poolNode] : [])].reverse();
-  let grad = gg.gradients[base];
   for (const built of chain) {
     const node = out.nodes.find((n) => n.name === built.name)!;
     const rule = getGradientRule(node.op, node.domain);
