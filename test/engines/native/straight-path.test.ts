@@ -101,12 +101,21 @@ describe('straight-path shortcut: the digit CNN (Transpose, Conv, Relu, MaxPool 
     await compare(model, digits(5), { internalBatchSize: 130, integration: 'riemann-trapezoid', steps: 31 });
   });
 
+  it('leaves no tensors behind', async () => {
+    const ig = new IntegratedGradients(model);
+    await ig.attribute(digits(2), { steps: 10, internalBatchSize: 7 });
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 5; i++) await ig.attribute(digits(2), { steps: 10, internalBatchSize: 7 });
+    assert.equal(tf.memory().numTensors, before);
+  });
+
   it('a function target is not folded', async () => {
     const x = tf.tensor(digits(1).data, [1, 28, 28, 1]);
     const { alphas, weights } = integrationGrid('gausslegendre', 8);
-    const result = await model.straightPathGradients(x, tf.zerosLike(x), { alphas, weights, target: { kind: 'function', fn: (o) => tf.sum(o, 1) } });
+    const zeros = tf.zerosLike(x);
+    const result = await model.straightPathGradients(x, zeros, { alphas, weights, target: { kind: 'function', fn: (o) => tf.sum(o, 1) } });
     assert.equal(result, undefined);
-    x.dispose();
+    tf.dispose([x, zeros]);
   });
 });
 
