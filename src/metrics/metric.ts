@@ -60,3 +60,17 @@ export interface Metric<O extends MetricOptions = MetricOptions> {
   readonly info: MetricInfo;
   evaluate(subject: EvaluationSubject, options?: O): Promise<MetricResultData>;
 }
+
+/** A metric's result: the fields every metric shares come from its info and the subject; `start` is performance.now() at the call. */
+export function metricResult(info: MetricInfo, subject: EvaluationSubject, start: number,
+  body: Pick<MetricResultData, 'scores' | 'params' | 'curves' | 'details'>): MetricResultData {
+  return {
+    metric: info.name,
+    method: subject.method,
+    model: subject.model,
+    modality: subject.modality,
+    higherIsBetter: info.higherIsBetter,
+    ...body,
+    timeMs: performance.now() - start,
+  };
+}

@@ -1,4 +1,4 @@
-import type { Metric, MetricInfo, MetricOptions, MetricResultData } from '../metric.js';
+import { metricResult, type Metric, type MetricInfo, type MetricOptions, type MetricResultData } from '../metric.js';
 import type { EvaluationSubject, Perturbation, RemovalBaseline } from '../subject.js';
 
 export interface CompletenessOptions extends MetricOptions {
@@ -45,13 +45,8 @@ export class Completeness implements Metric<CompletenessOptions> {
       scores.push(Math.abs(sum - change));
     }
     subject.onProgress?.(subject.rows, subject.rows, this.info.name);
-    return {
-      metric: this.info.name,
-      method: subject.method,
-      model: subject.model,
-      modality: subject.modality,
+    return metricResult(this.info, subject, start, {
       scores,
-      higherIsBetter: false,
       params: { baseline, seed: options.seed ?? 0 },
       details: {
         attributionSums: sums,
@@ -60,7 +55,6 @@ export class Completeness implements Metric<CompletenessOptions> {
           '(integrated gradients up to its integration error, DeepLIFT, Shapley values and KernelSHAP) and only when the ' +
           "method's baseline is this removal baseline; saliency, grad-cam, occlusion and LIME are not meant to satisfy it",
       },
-      timeMs: performance.now() - start,
-    };
+    });
   }
 }

@@ -1,6 +1,6 @@
 import { UsageError } from '../../errors.js';
 import { ShiftedInputModel } from '../../models/shifted-input.js';
-import type { Metric, MetricInfo, MetricOptions, MetricResultData } from '../metric.js';
+import { metricResult, type Metric, type MetricInfo, type MetricOptions, type MetricResultData } from '../metric.js';
 import { isModelBacked, requireModality, type EvaluationSubject } from '../subject.js';
 
 export interface InputInvarianceOptions extends MetricOptions {
@@ -76,20 +76,14 @@ export class InputInvariance implements Metric<InputInvarianceOptions> {
       invariant.push(maxDifference <= tolerance * maxValue);
     }
     subject.onProgress?.(subject.rows, subject.rows, name);
-    return {
-      metric: name,
-      method: subject.method,
-      model: subject.model,
-      modality: subject.modality,
+    return metricResult(this.info, subject, start, {
       scores,
-      higherIsBetter: false,
       params: { inputShift, tolerance, seed: options.seed ?? 0 },
       details: {
         invariant,
         invariantFraction: invariant.filter(Boolean).length / Math.max(1, invariant.length),
         maxAbsDifference: maxDifferences,
       },
-      timeMs: performance.now() - start,
-    };
+    });
   }
 }

@@ -1,4 +1,4 @@
-import type { Metric, MetricInfo, MetricOptions, MetricResultData } from '../metric.js';
+import { metricResult, type Metric, type MetricInfo, type MetricOptions, type MetricResultData } from '../metric.js';
 import type { EvaluationSubject } from '../subject.js';
 
 /**
@@ -22,16 +22,10 @@ export class Sparseness implements Metric<MetricOptions> {
   async evaluate(subject: EvaluationSubject, options: MetricOptions = {}): Promise<MetricResultData> {
     const start = performance.now();
     const scores = Array.from({ length: subject.rows }, (_, row) => giniIndex(subject.attribution(row)));
-    return {
-      metric: this.info.name,
-      method: subject.method,
-      model: subject.model,
-      modality: subject.modality,
+    return metricResult(this.info, subject, start, {
       scores,
-      higherIsBetter: true,
       params: { seed: options.seed ?? 0 },
-      timeMs: performance.now() - start,
-    };
+    });
   }
 }
 

@@ -1,7 +1,7 @@
 import type { JsonValue } from '../../attribution/result.js';
 import { UsageError } from '../../errors.js';
 import { Random, checkSeed } from '../../util/random.js';
-import type { Metric, MetricInfo, MetricOptions, MetricResultData } from '../metric.js';
+import { metricResult, type Metric, type MetricInfo, type MetricOptions, type MetricResultData } from '../metric.js';
 import { maskOf, type EvaluationSubject, type Perturbation, type RemovalBaseline } from '../subject.js';
 import { checkBaselineOption, checkPositiveInteger, checkRowsHaveFeatures } from './check-options.js';
 import { pearsonCorrelation } from '../similarity/pearson.js';
@@ -92,16 +92,10 @@ export class FaithfulnessCorrelation implements Metric<FaithfulnessCorrelationOp
       scores.push(sampleSums.every(Number.isFinite) && drops.every(Number.isFinite) ? pearsonCorrelation(sampleSums, drops) : NaN);
     }
     const params: Record<string, JsonValue> = { samples, subsetSize: fixedSize ?? null, baseline, abs, seed };
-    return {
-      metric: this.info.name,
-      method: subject.method,
-      model: subject.model,
-      modality: subject.modality,
+    return metricResult(this.info, subject, start, {
       scores,
-      higherIsBetter: this.info.higherIsBetter,
       params,
       details: { subsetSizes: sizes, undefinedRows: scores.filter((v) => Number.isNaN(v)).length },
-      timeMs: performance.now() - start,
-    };
+    });
   }
 }

@@ -1,7 +1,7 @@
 import type { JsonValue } from '../../attribution/result.js';
 import { UsageError } from '../../errors.js';
 import { Random, checkSeed } from '../../util/random.js';
-import type { Metric, MetricInfo, MetricOptions, MetricResultData } from '../metric.js';
+import { metricResult, type Metric, type MetricInfo, type MetricOptions, type MetricResultData } from '../metric.js';
 import { isModelBacked, requireModality, type EvaluationSubject, type Perturbation, type RemovalBaseline } from '../subject.js';
 import { checkBaselineOption, checkChoice, checkPositiveInteger, checkPositiveNumber, checkRowsHaveFeatures } from './check-options.js';
 import { elementFeatures } from './element-features.js';
@@ -148,16 +148,10 @@ export class Infidelity implements Metric<InfidelityOptions> {
       subsetSize: !grid && perturbation === 'removal' ? subsetSize ?? null : null,
       noiseStd: perturbation === 'noise' ? noiseStd : null, baseline: perturbation === 'removal' ? baseline : null, normalise, seed,
     };
-    return {
-      metric: this.info.name,
-      method: subject.method,
-      model: subject.model,
-      modality: subject.modality,
+    return metricResult(this.info, subject, start, {
       scores,
-      higherIsBetter: this.info.higherIsBetter,
       params,
       details: normalise ? { beta: betas } : {},
-      timeMs: performance.now() - start,
-    };
+    });
   }
 }

@@ -1,4 +1,4 @@
-import type { Metric, MetricInfo, MetricResultData } from '../metric.js';
+import { metricResult, type Metric, type MetricInfo, type MetricResultData } from '../metric.js';
 import type { EvaluationSubject } from '../subject.js';
 import { perturbationCurves, type PerturbationCurveOptions } from './perturbation-curves.js';
 
@@ -25,17 +25,11 @@ export class Insertion implements Metric<InsertionOptions> {
   async evaluate(subject: EvaluationSubject, options: InsertionOptions = {}): Promise<MetricResultData> {
     const start = performance.now();
     const run = await perturbationCurves(subject, 'insertion', options);
-    return {
-      metric: this.info.name,
-      method: subject.method,
-      model: subject.model,
-      modality: subject.modality,
+    return metricResult(this.info, subject, start, {
       scores: run.scores,
-      higherIsBetter: this.info.higherIsBetter,
       params: run.params,
       curves: run.curves,
       details: run.details,
-      timeMs: performance.now() - start,
-    };
+    });
   }
 }

@@ -1,7 +1,7 @@
 import type { JsonValue } from '../../attribution/result.js';
 import { UsageError } from '../../errors.js';
 import { Random, checkSeed } from '../../util/random.js';
-import type { Metric, MetricInfo, MetricOptions, MetricResultData } from '../metric.js';
+import { metricResult, type Metric, type MetricInfo, type MetricOptions, type MetricResultData } from '../metric.js';
 import { spearmanCorrelation } from '../similarity/spearman.js';
 import { requireModality, type EvaluationSubject, type Perturbation, type RemovalBaseline } from '../subject.js';
 import { checkBaselineOption, checkChoice, checkPositiveInteger, checkRowsHaveFeatures } from './check-options.js';
@@ -130,16 +130,10 @@ export class MonotonicityCorrelation implements Metric<MonotonicityCorrelationOp
       perturbation, steps, featuresPerStep: featuresPerStep ?? null, samples, range: range ? [...range] : null,
       baseline: perturbation === 'removal' ? baseline : null, abs, seed,
     };
-    return {
-      metric: this.info.name,
-      method: subject.method,
-      model: subject.model,
-      modality: subject.modality,
+    return metricResult(this.info, subject, start, {
       scores,
-      higherIsBetter: this.info.higherIsBetter,
       params,
       details: { undefinedRows: scores.filter((v) => Number.isNaN(v)).length },
-      timeMs: performance.now() - start,
-    };
+    });
   }
 }

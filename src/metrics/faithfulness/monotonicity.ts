@@ -1,5 +1,5 @@
 import { checkSeed } from '../../util/random.js';
-import type { Metric, MetricInfo, MetricOptions, MetricResultData } from '../metric.js';
+import { metricResult, type Metric, type MetricInfo, type MetricOptions, type MetricResultData } from '../metric.js';
 import type { EvaluationSubject, RemovalBaseline } from '../subject.js';
 import { checkChoice } from './check-options.js';
 import { perturbationCurves } from './perturbation-curves.js';
@@ -53,17 +53,11 @@ export class Monotonicity implements Metric<MonotonicityOptions> {
       return rising / (y.length - 1);
     });
     const { order: _order, normalise: _normalise, ...params } = run.params;
-    return {
-      metric: this.info.name,
-      method: subject.method,
-      model: subject.model,
-      modality: subject.modality,
+    return metricResult(this.info, subject, start, {
       scores: score === 'all' ? fractions.map((f) => (f === 1 ? 1 : 0)) : fractions,
-      higherIsBetter: this.info.higherIsBetter,
       params: { ...params, score },
       curves: { ...run.curves, xLabel: 'fraction of features added, least relevant first' },
       details: { monotone: fractions.map((f) => f === 1), ...run.details },
-      timeMs: performance.now() - start,
-    };
+    });
   }
 }

@@ -2,7 +2,7 @@ import type { JsonValue } from '../../attribution/result.js';
 import { UsageError } from '../../errors.js';
 import { inferImagePreprocessing } from '../../models/preprocessing.js';
 import { parameterLayers, randomisedModelCopy } from '../../models/randomise.js';
-import type { Metric, MetricInfo, MetricOptions, MetricResultData } from '../metric.js';
+import { metricResult, type Metric, type MetricInfo, type MetricOptions, type MetricResultData } from '../metric.js';
 import { SIMILARITY_MEASURES, similarity, spearmanCorrelation, type SimilarityMeasure, type SimilarityOptions } from '../similarity/index.js';
 import { isModelBacked, type EvaluationSubject, type ModelBackedSubject } from '../subject.js';
 
@@ -134,13 +134,8 @@ export class ModelParameterRandomisation implements Metric<ModelParameterRandomi
       featureShape: shape,
       ...channelsLastInput(subject, row, shape),
     }));
-    return {
-      metric: name,
-      method: subject.method,
-      model: subject.model,
-      modality: subject.modality,
+    return metricResult(this.info, subject, start, {
       scores,
-      higherIsBetter: false,
       params: {
         mode, similarity: measure, absolute, seed, keepExamples, layers: [...order],
         ...(options.ssim ? { ssim: { ...options.ssim } } : {}),
@@ -153,8 +148,7 @@ export class ModelParameterRandomisation implements Metric<ModelParameterRandomi
         y: chosenSims,
       },
       details: { mode, layers: [...order], similarity: measure, absolute, means, undefinedSimilarities, examples },
-      timeMs: performance.now() - start,
-    };
+    });
   }
 
   /** Every row explained under a copy of the model with `layers` re-drawn (the model itself when none). */

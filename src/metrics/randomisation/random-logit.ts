@@ -1,5 +1,5 @@
 import { UsageError } from '../../errors.js';
-import type { Metric, MetricInfo, MetricOptions, MetricResultData } from '../metric.js';
+import { metricResult, type Metric, type MetricInfo, type MetricOptions, type MetricResultData } from '../metric.js';
 import { isModelBacked, type EvaluationSubject, type Perturbation } from '../subject.js';
 import { rowRandoms } from '../robustness/noisy-inputs.js';
 import { similarity, SIMILARITY_MEASURES, SPATIAL_MEASURES, type SimilarityMeasure } from '../similarity/index.js';
@@ -64,16 +64,10 @@ export class RandomLogit implements Metric<RandomLogitOptions> {
     subject.onProgress?.(subject.rows, subject.rows, name);
     const prepare = (a: Float64Array) => (absolute ? a.map(Math.abs) : a);
     const scores = explained.map((other, row) => similarity(measure, prepare(subject.attribution(row)), prepare(other), shape));
-    return {
-      metric: name,
-      method: subject.method,
-      model: subject.model,
-      modality: subject.modality,
+    return metricResult(this.info, subject, start, {
       scores,
-      higherIsBetter: false,
       params: { similarity: measure, absolute, seed },
       details: { otherClasses: Array.from(otherClasses) },
-      timeMs: performance.now() - start,
-    };
+    });
   }
 }

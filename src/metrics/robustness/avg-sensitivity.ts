@@ -1,4 +1,4 @@
-import type { Metric, MetricInfo, MetricResultData } from '../metric.js';
+import { metricResult, type Metric, type MetricInfo, type MetricResultData } from '../metric.js';
 import type { EvaluationSubject } from '../subject.js';
 import { explanationSensitivities, type SensitivityOptions } from './explanation-sensitivities.js';
 
@@ -24,16 +24,10 @@ export class AvgSensitivity implements Metric<AvgSensitivityOptions> {
   async evaluate(subject: EvaluationSubject, options: AvgSensitivityOptions = {}): Promise<MetricResultData> {
     const start = performance.now();
     const { perSample, params, zeroAttributionRows } = await explanationSensitivities(this.info.name, subject, options);
-    return {
-      metric: this.info.name,
-      method: subject.method,
-      model: subject.model,
-      modality: subject.modality,
+    return metricResult(this.info, subject, start, {
       scores: perSample.map((values) => values.reduce((a, b) => a + b, 0) / values.length),
-      higherIsBetter: false,
       params,
       details: { zeroAttributionRows },
-      timeMs: performance.now() - start,
-    };
+    });
   }
 }

@@ -1,4 +1,4 @@
-import type { Metric, MetricInfo, MetricOptions, MetricResultData } from '../metric.js';
+import { metricResult, type Metric, type MetricInfo, type MetricOptions, type MetricResultData } from '../metric.js';
 import { requireModality, type EvaluationSubject, type Perturbation } from '../subject.js';
 import {
   checkNoiseSize, checkSamples, defaultNoiseScale, gaussianNoisy, noiseScales, rowRandoms, type NoiseScale,
@@ -59,16 +59,10 @@ export class LocalLipschitzEstimate implements Metric<LocalLipschitzOptions> {
       }
       subject.onProgress?.(s + 1, samples, name);
     }
-    return {
-      metric: name,
-      method: subject.method,
-      model: subject.model,
-      modality: subject.modality,
+    return metricResult(this.info, subject, start, {
       scores,
-      higherIsBetter: false,
       params: { samples, std, normalise, noiseScale, seed },
-      timeMs: performance.now() - start,
-    };
+    });
   }
 }
 

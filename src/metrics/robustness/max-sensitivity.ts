@@ -1,4 +1,4 @@
-import type { Metric, MetricInfo, MetricResultData } from '../metric.js';
+import { metricResult, type Metric, type MetricInfo, type MetricResultData } from '../metric.js';
 import type { EvaluationSubject } from '../subject.js';
 import { explanationSensitivities, type SensitivityOptions } from './explanation-sensitivities.js';
 
@@ -25,16 +25,10 @@ export class MaxSensitivity implements Metric<MaxSensitivityOptions> {
   async evaluate(subject: EvaluationSubject, options: MaxSensitivityOptions = {}): Promise<MetricResultData> {
     const start = performance.now();
     const { perSample, params, zeroAttributionRows } = await explanationSensitivities(this.info.name, subject, options);
-    return {
-      metric: this.info.name,
-      method: subject.method,
-      model: subject.model,
-      modality: subject.modality,
+    return metricResult(this.info, subject, start, {
       scores: perSample.map((values) => Math.max(...values)),
-      higherIsBetter: false,
       params,
       details: { zeroAttributionRows },
-      timeMs: performance.now() - start,
-    };
+    });
   }
 }
