@@ -33,11 +33,23 @@ const uniform = (shape: number[], seed: number, scale = 1) => {
   return { shape, data: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => random.uniform() * scale) };
 };
 
-/** IG with and without the shortcut: both results, and the shortcut the model takes for these rows. */
+/** IG with and without the shortcut: both results, and the shortcut IG's calls took (undefined: declined). */
 async function compare(model: NativeModel, inputs: { shape: number[]; data: Float32Array }, options: IntegratedGradientsOptions = {}) {
   const ig = new IntegratedGradients(model);
   const progress: number[] = [];
-  const fast = await ig.attribute(inputs, { ...options, onProgress: (done, total) => progress.push(done / total) });
+  const taken: (StraightPathGradients['shortcut'] | undefined)[] = [];
+  const original = model.straightPathGradients;
+  model.straightPathGradients = async (...args) => {
+    const result = await original.apply(model, args);
+    taken.push(result?.shortcut);
+    return result;
+  };
+  let fast;
+  try {
+    fast = await ig.attribute(inputs, { ...options, onProgress: (done, total) => progress.push(done / total) });
+  } finally {
+    model.straightPathGradients = original;
+  }
   const slow = await ig.attribute(inputs, { ...options, pathShortcut: false });
   assert.equal(progress.at(-1), 1, 'progress reaches the end');
   assert.ok(progress.every((p, i) => i === 0 || p >= progress[i - 1]), 'progress never goes back');
@@ -46,24 +58,8 @@ async function compare(model: NativeModel, inputs: { shape: number[]; data: Floa
   const deltaErr = relativeError(fast.convergenceDelta!, slow.convergenceDelta!);
   assert.ok(deltaErr <= 1e-3 || Math.max(...fast.convergenceDelta!.map((d, i) => Math.abs(d - slow.convergenceDelta![i]))) <= 1e-5,
     `convergence deltas differ: ${fast.convergenceDelta} against ${slow.convergenceDelta}`);
-  return { fast, slow, shortcut: await shortcutTaken(model, inputs, options) };
-}
-
-async function shortcutTaken(model: NativeModel, inputs: { shape: number[]; data: Float32Array }, options: IntegratedGradientsOptions) {
-  const { alphas, weights } = integrationGrid(options.integration ?? 'gausslegendre', options.steps ?? 50);
-  const x = tf.tensor(inputs.data, inputs.shape);
-  const b = typeof options.baselines === 'number' || options.baselines === undefined
-    ? tf.fill(inputs.shape, options.baselines ?? 0)
-    : tf.tensor((options.baselines as { data: Float32Array }).data, inputs.shape);
-  const indices = new Int32Array(inputs.shape[0]).fill(3);
-  let result: StraightPathGradients | undefined;
-  try {
-    result = await model.straightPathGradients(x, b, { alphas, weights, target: { kind: 'index', indices } });
-    return result?.shortcut;
-  } finally {
-    tf.dispose([x, b]);
-    result?.weightedSum.dispose();
-  }
+  assert.ok(taken.length > 0 && taken.every((t) => t === taken[0]), `shortcuts taken: ${taken}`);
+  return { fast, slow, shortcut: taken[0], calls: taken.length };
 }
 
 describe('straight-path shortcut: the digit CNN (Transpose, Conv, Relu, MaxPool first)', () => {
@@ -75,8 +71,9 @@ describe('straight-path shortcut: the digit CNN (Transpose, Conv, Relu, MaxPool 
   after(() => model.dispose());
 
   it('zero baselines, 16 rows in chunks of 4 rows: the pooled shortcut, equal to point by point', async () => {
-    const { shortcut, fast } = await compare(model, digits(16), { internalBatchSize: 200 });
+    const { shortcut, fast, calls } = await compare(model, digits(16), { internalBatchSize: 200 });
     assert.equal(shortcut, 'first-layer-relu-maxpool');
+    assert.equal(calls, 4);
     // Completeness holds as well as before (the deltas are compared above): small against the logits.
     assert.ok(fast.convergenceDelta!.every((d) => Math.abs(d) < 0.05), `deltas ${fast.convergenceDelta}`);
   });
@@ -96,9 +93,10 @@ describe('straight-path shortcut: the digit CNN (Transpose, Conv, Relu, MaxPool 
     assert.equal(shortcut, 'first-layer');
   });
 
-  it('odd chunk sizes: steps split within a row (37 points a call), and 2 rows of 50 a call', async () => {
-    await compare(model, digits(3), { internalBatchSize: 37 });
-    await compare(model, digits(5), { internalBatchSize: 130, integration: 'riemann-trapezoid', steps: 31 });
+  it('odd chunk sizes: steps split within a row (37 points a call), and 4 rows of 31 a call', async () => {
+    // 3 rows x ceil(50 / 37) calls; ceil(5 rows / 4) calls.
+    assert.equal((await compare(model, digits(3), { internalBatchSize: 37 })).calls, 6);
+    assert.equal((await compare(model, digits(5), { internalBatchSize: 130, integration: 'riemann-trapezoid', steps: 31 })).calls, 2);
   });
 
   it('leaves no tensors behind', async () => {
