@@ -130,9 +130,11 @@ export function buildPathFoldGraph(model: Graph, fold: PathFold, shortcut: PathF
   const out = gg.graph;
   const bw = new Emitter(new GraphBuilder(out, `${PREFIX}bw/`), out);
   // The points' gradients (the cotangent carries w_k), masked by the front's Relu, summed over k per row.
-  // The Relu's output is >= 0, so its sign is the mask (1 above 0, 0 at 0): two ops, no broadcast.
+  // The mask from the Relu's output, as the Relu rule takes it (a cast mask beat Sign and Where here).
   let perPoint = gg.gradients[blockOutput];
-  if (shortcut === 'first-layer-relu-maxpool') perPoint = bw.mul(perPoint, bw.op('Sign', [blockOutput]));
+  if (shortcut === 'first-layer-relu-maxpool') {
+    perPoint = bw.mul(perPoint, bw.cast(bw.op('Greater', [blockOutput, bw.scalar(0, 'float32')]), 'float32'));
+  }
   let grad = bw.reshape(bw.reduceSum(bw.reshape(perPoint, bw.shapeOf(points)), [1], false), [-1, ...dims]);
   // L^T (and the pooling's routing) by the layers' own backward rules, on the R rows' nodes.
   const chain = [...dChain, ...(poolNode ? [poolNode] : [])].reverse();
