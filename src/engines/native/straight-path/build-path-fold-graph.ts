@@ -33,9 +33,9 @@ const PREFIX = 'glassbox_path/';
  * 1. pre(z_k) = pre(b) + a_k L d, so the K points' pre-activations are an elementwise broadcast of two
  *    per-row maps, pre(b) and L d, and the rest of the model runs on those R K rows as before.
  * 2. grad f(z_k) = L^T g_k, with g_k the gradient at pre(z_k); L^T is linear, so
- *    sum_k w_k grad f(z_k) = L^T (sum_k w_k g_k). The sum over k is the gradient with respect to pre(b)
- *    itself (it is added, broadcast, to every point: the Add's backward sums over k with the cotangent's
- *    w_k), and L^T (the layer's own backward rule) then runs on R rows.
+ *    sum_k w_k grad f(z_k) = L^T (sum_k w_k g_k). The rest's backward runs on the R K points with the
+ *    cotangent scaled by w_k, a ReduceSum over k gives sum_k w_k g_k per row, and L^T (the layer's own
+ *    backward rule, and the prefix's) runs on R rows.
  * 3. When pre is followed by Relu and MaxPool, pre(b) is constant per channel (C_c) and every a_k > 0:
  *    within a window, relu(C_c + a_k m) is non-decreasing in m, so its maximum is relu(C_c + a_k max m),
  *    i.e. maxpool(relu(pre(z_k))) = relu(C + a_k P) with P = maxpool(L d), and C = maxpool(pre(b)) is
@@ -48,6 +48,9 @@ const PREFIX = 'glassbox_path/';
  *    gradient with respect to C, routed through L d's pooling indices (the MaxPool rule run on L d).
  *    At a = 0 every window of relu(C) ties and routes to its first position, not to L d's maximum: the
  *    caller uses `first-layer` then, and when pre(b) is not constant per channel.
+ * All of this is exact in real arithmetic; in float32 the point-by-point graph rounds conv(z_k) its own
+ * way, so near-ties may route differently there. test/engines/native/straight-path.test.ts compares
+ * both within 1e-4.
  */
 export function buildPathFoldGraph(model: Graph, fold: PathFold, shortcut: PathFoldShortcut): PathFoldGraph {
   if (shortcut === 'first-layer-relu-maxpool' && !fold.reluPool) {
