@@ -128,6 +128,13 @@ export function buildPathFoldGraph(model: Graph, fold: PathFold, shortcut: PathF
   }
   g.nodes = [...g.nodes.slice(frontStart), ...g.nodes.slice(0, frontStart)];
   inferShapes(g);
+  // Reshape's -1 leaves the number of points unknown; naming it lets the rest's backward rules see
+  // equal batch dimensions statically instead of emitting runtime unbroadcast checks.
+  for (const [name, info] of g.values) {
+    if (info.shape[0] === null && typeof model.values.get(name)?.shape[0] === 'string') {
+      g.values.set(name, { ...info, shape: ['points', ...info.shape.slice(1)] });
+    }
+  }
 
   const gg = buildGradientGraph(g, { output: outputName, inputs: [], intermediates: [blockOutput] });
   const out = gg.graph;

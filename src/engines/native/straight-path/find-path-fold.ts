@@ -27,7 +27,8 @@ const isDefaultDomain = (n: Node) => n.domain === '' || n.domain === 'ai.onnx';
  * need the per-point values the fold never builds).
  */
 export function findPathFold(graph: Graph): PathFold | undefined {
-  if (graph.inputs.length !== 1) return undefined;
+  // The folded graph feeds float32 rows (what the engine hands onnxruntime).
+  if (graph.inputs.length !== 1 || graph.inputs[0].dtype !== 'float32') return undefined;
   const readers = new Map<string, Node[]>();
   for (const node of graph.nodes) for (const x of node.inputs) if (x) readers.set(x, [...(readers.get(x) ?? []), node]);
   const outputs = new Set(graph.outputs.map((o) => o.name));
