@@ -343,17 +343,15 @@ export class NativeModel implements Model {
     let cached = this.pathSessions.get(shortcut);
     if (!cached) {
       cached = (async () => {
-        let names: PathFoldGraph;
         try {
-          names = buildPathFoldGraph(this.graph, fold, shortcut);
+          const names = buildPathFoldGraph(this.graph, fold, shortcut);
+          return { session: await OnnxSession.create(names.graph, { threads: this.threads }), names };
         } catch {
           // A graph the fold cannot rewrite (an op shape inference or autodiff lacks past the first
           // layer) keeps the point-by-point path, whose own errors then speak for it.
           return undefined;
         }
-        return { session: await OnnxSession.create(names.graph, { threads: this.threads }), names };
       })();
-      cached.catch(() => this.pathSessions.delete(shortcut));
       this.pathSessions.set(shortcut, cached);
     }
     return cached;
