@@ -7,6 +7,8 @@ import { IntegratedGradients, type IntegratedGradientsOptions } from '../../../s
 import { integrationGrid } from '../../../src/attribution/integration.js';
 import { type Graph, GraphBuilder, type TensorValue, attr, emptyGraph } from '../../../src/engines/native/graph.js';
 import { inferShapes } from '../../../src/engines/native/shapes.js';
+import { OnnxSession } from '../../../src/engines/native/runtime.js';
+import { foldFlattenTranspose } from '../../../src/engines/native/straight-path/fold-flatten-transpose.js';
 import { readIdx } from '../../../src/io/idx.js';
 import { loadModel } from '../../../src/models/load.js';
 import type { StraightPathGradients } from '../../../src/models/model.js';
@@ -215,4 +217,29 @@ describe('straight-path shortcut: MLPs and a model it cannot fold', () => {
     assert.equal(shortcut, undefined);
     model.dispose();
   });
+});
+
+describe('Transpose -> Flatten -> MatMul folded into the weight', () => {
+  for (const perm of [[0, 2, 3, 1], [0, 3, 1, 2], [0, 1, 2, 3]]) {
+    it(`perm [${perm}] on [batch, 2, 3, 4]: same outputs, no Transpose`, async () => {
+      const model = net([2, 3, 4], (b, w) => b.op('MatMul', [b.op('Flatten', [b.op('Transpose', ['x'], { perm: attr.ints(perm) })]), w([24, 5])]));
+      const graph = model.onnxGraph as Graph;
+      const folded: Graph = { ...graph, initializers: new Map(graph.initializers), values: new Map(graph.values),
+        nodes: graph.nodes.map((n) => ({ ...n, inputs: [...n.inputs], outputs: [...n.outputs] })) };
+      foldFlattenTranspose(folded);
+      assert.deepEqual(folded.nodes.map((n) => n.op), ['Flatten', 'MatMul']);
+      const x = uniform([3, 2, 3, 4], 9, 2);
+      const run = async (g: Graph) => {
+        const session = await OnnxSession.create(g);
+        try {
+          return (await session.run({ x: { dtype: 'float32', shape: x.shape, data: x.data } }))[g.outputs[0].name].data as Float32Array;
+        } finally {
+          await session.release();
+        }
+      };
+      const err = relativeError(await run(folded), await run(graph));
+      assert.ok(err < 1e-6, `outputs differ by ${err}`);
+      model.dispose();
+    });
+  }
 });

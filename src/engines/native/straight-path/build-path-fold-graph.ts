@@ -4,6 +4,7 @@ import { Emitter } from '../autodiff/emitter.js';
 import { type Graph, GraphBuilder, type Node, type ValueInfo } from '../graph.js';
 import { inferShapes } from '../shapes.js';
 import type { PathFold } from './find-path-fold.js';
+import { foldFlattenTranspose } from './fold-flatten-transpose.js';
 
 /** `first-layer`: steps 1-2 below; `first-layer-relu-maxpool`: step 3 as well. */
 export type PathFoldShortcut = 'first-layer' | 'first-layer-relu-maxpool';
@@ -128,6 +129,7 @@ export function buildPathFoldGraph(model: Graph, fold: PathFold, shortcut: PathF
   }
   g.nodes = [...g.nodes.slice(frontStart), ...g.nodes.slice(0, frontStart)];
   inferShapes(g);
+  foldFlattenTranspose(g);
   // Reshape's -1 leaves the number of points unknown; naming it lets the rest's backward rules see
   // equal batch dimensions statically instead of emitting runtime unbroadcast checks.
   for (const [name, info] of g.values) {
