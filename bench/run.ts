@@ -55,6 +55,8 @@ interface Workload {
 const workloads: Workload[] = [
   { id: 'ig-16', label: 'IG, 50 gausslegendre steps, 16 digits', units: 16 * 50, unitName: 'sample-step', flopPerUnit: 10.5e6, maxRepeatsCpu: 1,
     run: (m) => new IntegratedGradients(m).attribute(digits(16), { steps: 50, internalBatchSize: 200 }) },
+  { id: 'ig-16-pointwise', label: 'IG as above, one gradient per path point (pathShortcut: false)', units: 16 * 50, unitName: 'sample-step', flopPerUnit: 10.5e6, maxRepeatsCpu: 1,
+    run: (m) => new IntegratedGradients(m).attribute(digits(16), { steps: 50, internalBatchSize: 200, pathShortcut: false }) },
   { id: 'ig-1', label: 'IG, 50 gausslegendre steps, 1 digit', units: 50, unitName: 'step', flopPerUnit: 10.5e6, maxRepeatsCpu: 3,
     run: (m) => new IntegratedGradients(m).attribute(digits(1), { steps: 50 }) },
   { id: 'saliency-64', label: 'saliency, batch of 64', units: 64, unitName: 'sample', flopPerUnit: 10.5e6, maxRepeatsCpu: 3,

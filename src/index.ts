@@ -33,7 +33,7 @@ export { parseTensorJson, tensorToJson, writeTensorJson } from './io/tensor-json
 export { writeFileAtomic } from './io/atomic-write.js';
 
 // Models
-export type { Model, ModelInfo, LayerInfo, OutputSelector, BackwardRule, GradientRequest, Gradients } from './models/model.js';
+export type { Model, ModelInfo, LayerInfo, OutputSelector, BackwardRule, GradientRequest, Gradients, StraightPathRequest, StraightPathGradients } from './models/model.js';
 export type { ImagePreprocessing } from './models/preprocessing.js';
 export { loadModel, BUILTIN_MODELS, type LoadModelOptions } from './models/load.js';
 export { TfjsLayersModel, type TfjsLayersModelOptions } from './models/tfjs-layers.js';
