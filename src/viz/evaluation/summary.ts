@@ -1,54 +1,21 @@
 import { UsageError } from '../../errors.js';
-import type { MetricInfo, MetricResultData } from '../../metrics/metric.js';
-import type { Modality } from '../../metrics/subject.js';
+import type { EvaluationCell as RunnerCell, EvaluationSummary as RunnerSummary, MethodRank } from '../../metrics/evaluate.js';
+import type { MetricInfo } from '../../metrics/metric.js';
 
-/** A metric as the evaluation report describes it. */
-export interface EvaluationMetricInfo {
-  name: string;
-  category: MetricInfo['category'];
-  summary: string;
-  formula: string;
-  reference: string;
-  higherIsBetter: boolean;
-}
-
-/** One method under one metric: the mean score over the explained rows and its 95% confidence interval. */
-export interface EvaluationCell {
-  method: string;
-  metric: string;
-  /** NaN (null after a JSON round trip) when no row gave a finite score. */
-  mean: number;
-  ciLow: number;
-  ciHigh: number;
-  /** Rows with a finite score. */
-  n: number;
-  /** Rows whose score was not finite, left out of the mean. */
-  skipped?: number;
-  timeMs: number;
-}
-
-/** A method's rank under every metric (1 = best) and their mean. */
-export interface EvaluationRanking {
-  method: string;
-  meanRank: number;
-  ranks: Record<string, number>;
-}
-
-/** Several explanation methods scored by several metrics on one model: what the evaluation pictures draw, as plain data. */
-export interface EvaluationSummary {
-  model: string;
-  modality: Modality;
-  /** Explained rows. */
-  rows: number;
-  seed: number;
+/**
+ * What the pictures draw: the summary `evaluateExplanations` returns, also as read back from the JSON of
+ * `glassbox evaluate` (where NaN became null) or written by hand, so the interval level, the skipped
+ * counts and the metrics' modalities may be missing.
+ */
+export type EvaluationMetricInfo = Pick<MetricInfo, 'name' | 'category' | 'summary' | 'formula' | 'reference' | 'higherIsBetter'>;
+export type EvaluationCell = Omit<RunnerCell, 'skipped'> & { skipped?: number };
+export type EvaluationRanking = MethodRank;
+export interface EvaluationSummary extends Omit<RunnerSummary, 'confidence' | 'metrics' | 'cells' | 'ranking'> {
   /** Level of the intervals, default 0.95. */
   confidence?: number;
-  methods: string[];
   metrics: EvaluationMetricInfo[];
   cells: EvaluationCell[];
   ranking: EvaluationRanking[];
-  /** Every metric's full result per method, with curves and details. */
-  results: MetricResultData[];
 }
 
 /** The cell of a method and metric, if the evaluation has one. */
