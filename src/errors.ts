@@ -6,9 +6,12 @@ export class GlassboxError extends Error {
   /** `usage` errors come from how Glassbox was called (CLI exit code 2); `failure` from the work itself (exit 1). */
   readonly kind: 'usage' | 'failure';
   readonly hint: string | undefined;
+  /** What is wrong, without the fix (the message holds both). */
+  readonly problem: string;
 
   constructor(message: string, hint?: string, kind: 'usage' | 'failure' = 'failure') {
     super(hint ? `${message}\n  fix: ${hint}` : message);
+    this.problem = message;
     this.name = 'GlassboxError';
     this.kind = kind;
     this.hint = hint;

@@ -1,4 +1,5 @@
-import { UsageError } from '../errors.js';
+import { GlassboxError, UsageError } from '../errors.js';
+import { parameterLayers } from '../models/randomise.js';
 import { meanConfidenceInterval } from '../stats/confidence.js';
 import type { MetricInfo, MetricOptions, MetricResultData } from './metric.js';
 import { DEFAULT_METRICS, findMetric, METRIC_NAMES } from './registry.js';
@@ -118,8 +119,22 @@ export async function evaluateExplanations(subjects: readonly EvaluationSubject[
 export function defaultMetrics(subject: EvaluationSubject): string[] {
   return DEFAULT_METRICS.filter((name) => {
     const info = findMetric(name)!.info;
-    return info.modalities.includes(subject.modality) && (!info.needsModel || isModelBacked(subject));
+    return info.modalities.includes(subject.modality) && modelLacks(info, subject) === undefined;
   });
+}
+
+/** Why the subject's model cannot serve a metric that changes the model, or undefined when it can. */
+function modelLacks(info: MetricInfo, subject: EvaluationSubject): string | undefined {
+  if (!info.needsModel) return undefined;
+  if (!isModelBacked(subject)) return `${subject.model} (${subject.modality}) is explained as a black box`;
+  if (!info.needsWeights) return undefined;
+  try {
+    parameterLayers(subject.sourceModel);
+    return undefined;
+  } catch (err) {
+    if (!(err instanceof GlassboxError)) throw err;
+    return err.problem;
+  }
 }
 
 function checkApplies(info: MetricInfo, subject: EvaluationSubject): void {
@@ -127,9 +142,10 @@ function checkApplies(info: MetricInfo, subject: EvaluationSubject): void {
     throw new UsageError(`metric ${info.name} does not apply to ${subject.modality} inputs (it applies to ${info.modalities.join(', ')})`,
       `leave it out of --metrics; for ${subject.modality} inputs use: ${METRIC_NAMES.filter((n) => findMetric(n)!.info.modalities.includes(subject.modality)).join(', ')}`);
   }
-  if (info.needsModel && !isModelBacked(subject)) {
-    throw new UsageError(`metric ${info.name} changes the model itself, which ${subject.model} (${subject.modality}) does not allow`,
-      'use it on image models (TF.js or ONNX), or leave it out of --metrics');
+  const lacks = modelLacks(info, subject);
+  if (lacks !== undefined) {
+    throw new UsageError(`metric ${info.name} changes the model itself, which ${subject.model} does not allow: ${lacks}`,
+      'use it on a TF.js layers model or an ONNX model (the built-in digits model is one), or leave it out of --metrics');
   }
 }
 

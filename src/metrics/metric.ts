@@ -50,6 +50,8 @@ export interface MetricInfo {
   higherIsBetter: boolean;
   /** Changes the model or re-explains under another model, so needs a `ModelBackedSubject`. */
   needsModel?: boolean;
+  /** Re-draws the model's weights, so needs a model that exposes them (TF.js layers models, ONNX graphs). */
+  needsWeights?: boolean;
 }
 
 /**

@@ -143,6 +143,12 @@ describe('glassbox evaluate', () => {
       '--metrics', 'randomisation', '--limit', '2');
     assert.equal(randomTree.code, 2);
     assert.match(randomTree.stderr, /randomisation/);
+    // The vision transformer hides its weights: the defaults leave the randomisation test out, asking for it is refused before any work.
+    const vitDefaults = await run('evaluate', '--model', 'vit-digits', '--data', MNIST, '--methods', 'saliency', '--metrics', 'sparseness', '--limit', '2');
+    assert.equal(vitDefaults.code, 0, vitDefaults.stderr);
+    const vit = await run('evaluate', '--model', 'vit-digits', '--data', MNIST, '--methods', 'saliency', '--metrics', 'sparseness,randomisation', '--limit', '2');
+    assert.equal(vit.code, 2);
+    assert.match(vit.stderr, /randomisation changes the model itself, which vit-digits does not allow: cannot randomise the weights/);
     const wrongShape = join(dir, 'rows.json');
     writeFileSync(wrongShape, JSON.stringify({ shape: [2, 5], data: [0, 0, 0, 0, 0, 1, 1, 1, 1, 1] }));
     const shape = await run('evaluate', '--model', 'digits', '--data', wrongShape, '--methods', 'saliency');

@@ -46,6 +46,7 @@ export class ModelParameterRandomisation implements Metric<ModelParameterRandomi
     modalities: ['image', 'tabular'],
     higherIsBetter: false,
     needsModel: true,
+    needsWeights: true,
   };
 
   async evaluate(subject: EvaluationSubject, options: ModelParameterRandomisationOptions = {}): Promise<MetricResultData> {
