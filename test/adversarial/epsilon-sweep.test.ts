@@ -5,7 +5,7 @@ import { useBackend } from '../../src/backend.js';
 import { loadModel } from '../../src/models/load.js';
 import type { Model } from '../../src/models/model.js';
 import { epsilonSweep } from '../../src/adversarial/epsilon-sweep.js';
-import { testDigits } from './digits.js';
+import { testDigits } from '../helpers/mnist.js';
 
 describe('epsilonSweep on the digit model', () => {
   let model: Model;

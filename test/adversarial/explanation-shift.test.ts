@@ -5,7 +5,7 @@ import { loadModel } from '../../src/models/load.js';
 import type { Model } from '../../src/models/model.js';
 import { explanationShift, normalisedDistance, topKIntersection } from '../../src/adversarial/explanation-shift.js';
 import { pgd } from '../../src/adversarial/pgd.js';
-import { testDigits } from './digits.js';
+import { testDigits } from '../helpers/mnist.js';
 
 describe('explanation shift measures', () => {
   it('top-k intersection and the scale-free L2 distance, by hand', () => {

@@ -6,7 +6,7 @@ import { FunctionModel } from '../../src/models/function.js';
 import { fgsm } from '../../src/adversarial/fgsm.js';
 import { UsageError } from '../../src/errors.js';
 import { loadModel } from '../../src/models/load.js';
-import { testDigits } from './digits.js';
+import { testDigits } from '../helpers/mnist.js';
 
 const D = 6;
 /** Class weights (rows) of a linear softmax model; w1 - w0 has no zero, so every sign is defined. */

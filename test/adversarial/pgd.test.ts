@@ -7,7 +7,7 @@ import { loadModel } from '../../src/models/load.js';
 import type { Model } from '../../src/models/model.js';
 import { fgsm } from '../../src/adversarial/fgsm.js';
 import { pgd } from '../../src/adversarial/pgd.js';
-import { testDigits } from './digits.js';
+import { testDigits } from '../helpers/mnist.js';
 
 const D = 8;
 const W0 = [0.5, -1.0, 0.25, 2.0, -0.5, 0.1, 0.8, -0.3];

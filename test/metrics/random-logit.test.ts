@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { useBackend } from '../../src/backend.js';
 import { loadModel } from '../../src/models/load.js';
 import type { Model } from '../../src/models/model.js';
-import { readIdx } from '../../src/io/idx.js';
+import { testDigits } from '../helpers/mnist.js';
 import { createImageSubject } from '../../src/metrics/subjects/image.js';
 import { RandomLogit } from '../../src/metrics/randomisation/random-logit.js';
 import { spearmanCorrelation } from '../../src/metrics/similarity/index.js';
@@ -54,9 +54,8 @@ describe('random-logit test', () => {
 
 describe('random-logit test on the digit model (Sixt et al. 2020)', () => {
   let model: Model;
-  const images = readIdx('data/mnist/t10k-images-idx3-ubyte.gz');
   const rows = 8;
-  const digits = { shape: [rows, 28, 28, 1], data: Float32Array.from(images.data.subarray(0, rows * 784), (v) => v / 255) };
+  const digits = testDigits(rows).inputs;
   before(async () => {
     await useBackend('wasm');
     model = await loadModel('digits');

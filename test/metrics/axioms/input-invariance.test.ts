@@ -5,7 +5,7 @@ import { useBackend } from '../../../src/backend.js';
 import { loadModel } from '../../../src/models/load.js';
 import { FunctionModel } from '../../../src/models/function.js';
 import type { Model } from '../../../src/models/model.js';
-import { readIdx } from '../../../src/io/idx.js';
+import { testDigits } from '../../helpers/mnist.js';
 import { createImageSubject } from '../../../src/metrics/subjects/image.js';
 import { InputInvariance } from '../../../src/metrics/axioms/input-invariance.js';
 import { ShiftedInputModel } from '../../../src/models/shifted-input.js';
@@ -35,9 +35,8 @@ const withCreate = (name: string, create: MethodEntry['create']): MethodEntry =>
 
 describe('input invariance on the digit model (Kindermans et al. 2017)', () => {
   let model: Model;
-  const images = readIdx('data/mnist/t10k-images-idx3-ubyte.gz');
   const rows = 3;
-  const digits = { shape: [rows, 28, 28, 1], data: Float32Array.from(images.data.subarray(0, rows * 784), (v) => v / 255) };
+  const digits = testDigits(rows).inputs;
   before(async () => {
     await useBackend('wasm');
     model = await loadModel('digits');

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../../../src/backend.js';
 import { FunctionModel } from '../../../src/models/function.js';
 import { loadModel } from '../../../src/models/load.js';
-import { readIdx } from '../../../src/io/idx.js';
+import { testDigits } from '../../helpers/mnist.js';
 import { createImageSubject } from '../../../src/metrics/subjects/image.js';
 import { Deletion } from '../../../src/metrics/faithfulness/deletion.js';
 import { Insertion } from '../../../src/metrics/faithfulness/insertion.js';
@@ -157,10 +157,8 @@ describe('deletion and insertion on the digit model', () => {
   it('integrated gradients beat a random ordering on 12 test digits, with the zeros, mean and blur baselines', async () => {
     const model = await loadModel('digits');
     try {
-      const images = readIdx('data/mnist/t10k-images-idx3-ubyte.gz');
       const n = 12;
-      const data = Float32Array.from(images.data.subarray(0, n * 784), (v) => v / 255);
-      const subject = await createImageSubject(model, { shape: [n, 28, 28, 1], data }, 'integrated-gradients', { methodOptions: { steps: 16 } });
+      const subject = await createImageSubject(model, testDigits(n).inputs, 'integrated-gradients', { methodOptions: { steps: 16 } });
       for (const baseline of ['zeros', 'mean', 'blur'] as const) {
         const ig = await new Deletion().evaluate(subject, { steps: 20, baseline });
         const random = await new Deletion().evaluate(subject, { steps: 20, baseline, order: 'random' });

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../../../src/backend.js';
 import { loadModel } from '../../../src/models/load.js';
 import type { Model } from '../../../src/models/model.js';
-import { readIdx } from '../../../src/io/idx.js';
+import { testDigits } from '../../helpers/mnist.js';
 import { createImageSubject, type ImageSubject } from '../../../src/metrics/subjects/image.js';
 import { Deletion } from '../../../src/metrics/faithfulness/deletion.js';
 import { FaithfulnessCorrelation } from '../../../src/metrics/faithfulness/faithfulness-correlation.js';
@@ -16,8 +16,7 @@ import { ScaledOutputModel } from '../robustness/scaled-output-model.js';
 describe('faithfulness metrics under a rescaled digit model (c f, so integrated gradients scale by c)', () => {
   const c = 3;
   const rows = 4;
-  const images = readIdx('data/mnist/t10k-images-idx3-ubyte.gz');
-  const digits = { shape: [rows, 28, 28, 1], data: Float32Array.from(images.data.subarray(0, rows * 784), (v) => v / 255) };
+  const digits = testDigits(rows).inputs;
   let model: Model;
   let subject: ImageSubject;
   let scaled: ImageSubject;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../../../src/backend.js';
 import { UsageError } from '../../../src/errors.js';
-import { readIdx } from '../../../src/io/idx.js';
+import { testDigits } from '../../helpers/mnist.js';
 import { loadModel } from '../../../src/models/load.js';
 import type { Model } from '../../../src/models/model.js';
 import type { MetricResultData } from '../../../src/metrics/metric.js';
@@ -25,8 +25,7 @@ describe('model parameter randomisation test on the digit CNN', () => {
   before(async () => {
     await useBackend('wasm');
     native = await loadModel('digits');
-    const images = readIdx('data/mnist/t10k-images-idx3-ubyte.gz');
-    x = { shape: [ROWS, 28, 28, 1], data: Float32Array.from(images.data.subarray(0, ROWS * 784), (v) => v / 255) };
+    x = testDigits(ROWS).inputs;
   });
   after(() => native.dispose());
 

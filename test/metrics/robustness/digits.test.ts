@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../../../src/backend.js';
 import { loadModel } from '../../../src/models/load.js';
 import type { Model } from '../../../src/models/model.js';
-import { readIdx } from '../../../src/io/idx.js';
+import { testDigits } from '../../helpers/mnist.js';
 import { createImageSubject } from '../../../src/metrics/subjects/image.js';
 import { MaxSensitivity } from '../../../src/metrics/robustness/max-sensitivity.js';
 import { AvgSensitivity } from '../../../src/metrics/robustness/avg-sensitivity.js';
@@ -13,9 +13,8 @@ import { ScaledOutputModel } from './scaled-output-model.js';
 
 describe('robustness metrics on the digit model', () => {
   let model: Model;
-  const images = readIdx('data/mnist/t10k-images-idx3-ubyte.gz');
   const rows = 4;
-  const digits = { shape: [rows, 28, 28, 1], data: Float32Array.from(images.data.subarray(0, rows * 784), (v) => v / 255) };
+  const digits = testDigits(rows).inputs;
   before(async () => {
     await useBackend('wasm');
     model = await loadModel('digits');

@@ -5,7 +5,7 @@ import { useBackend } from '../../../src/backend.js';
 import { FunctionModel } from '../../../src/models/function.js';
 import { loadModel } from '../../../src/models/load.js';
 import type { Model } from '../../../src/models/model.js';
-import { readIdx } from '../../../src/io/idx.js';
+import { testDigits } from '../../helpers/mnist.js';
 import { createImageSubject } from '../../../src/metrics/subjects/image.js';
 import { isModelBacked, maskOf, type Perturbation } from '../../../src/metrics/subject.js';
 import { UsageError } from '../../../src/errors.js';
@@ -191,9 +191,8 @@ describe('image subject layouts', () => {
 
 describe('image subject on the digit model', () => {
   let model: Model;
-  const images = readIdx('data/mnist/t10k-images-idx3-ubyte.gz');
   const rows = 6;
-  const digits = { shape: [rows, 28, 28, 1], data: Float32Array.from(images.data.subarray(0, rows * 784), (v) => v / 255) };
+  const digits = testDigits(rows).inputs;
   before(async () => {
     await useBackend('wasm');
     model = await loadModel('digits');

@@ -2,7 +2,7 @@ import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { EDGE_DETECTOR_ENTRY } from '../../../src/attribution/control/edge-detector.js';
 import { useBackend } from '../../../src/backend.js';
-import { readIdx } from '../../../src/io/idx.js';
+import { testDigits } from '../../helpers/mnist.js';
 import { evaluateExplanations } from '../../../src/metrics/evaluate.js';
 import { Deletion } from '../../../src/metrics/faithfulness/deletion.js';
 import { createImageSubject } from '../../../src/metrics/subjects/image.js';
@@ -19,8 +19,7 @@ import { findAll, parseXml, texts } from '../tabular/xml.js';
 
 describe('evaluation pictures of a real run on the digit model', () => {
   const rows = 4;
-  const images = readIdx('data/mnist/t10k-images-idx3-ubyte.gz');
-  const digits = { shape: [rows, 28, 28, 1], data: Float32Array.from(images.data.subarray(0, rows * 784), (v) => v / 255) };
+  const digits = testDigits(rows).inputs;
   let summary: EvaluationSummary;
   let layers: string[];
 
